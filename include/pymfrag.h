@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pymfrag.h - the public API of libpymfrag.
+ *
+ * libpymfrag reads CPython's small-object allocator (pymalloc: arenas,
+ * pools, size classes) in a running process from the outside, without
+ * injecting code, and joins it with the kernel's view of the process.
+ *
+ * Conventions
+ *  - Every fallible function returns 0 on success or a negative PMF_E* code.
+ *    Out-parameters are written only on success.  The detail of the last
+ *    error ("process_vm_readv 0x7f..+48: Bad address") is kept on the
+ *    target handle and read with pmf_target_errmsg().
+ *  - The library never prints, never exits and never aborts.
+ *  - The target is never written to.  By default a snapshot stops all of
+ *    the target's threads with PTRACE_SEIZE + PTRACE_INTERRUPT for the walk
+ *    only (never SIGSTOP: if the caller dies, the kernel releases them).
+ *  - Handles are not thread-safe: use one handle from one thread at a time.
+ *    ptrace(2) ties a tracee to the tracing thread, so take every snapshot
+ *    of a target from the thread that took the first one.
+ *  - Structures returned by the library are owned by it and stay valid until
+ *    the object they came from is freed.  New fields are only ever appended
+ *    to them, so programs built against an older header keep working.
+ */
+#ifndef PYMFRAG_H
+#define PYMFRAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PMF_VERSION_MAJOR 0
+#define PMF_VERSION_MINOR 1
+#define PMF_VERSION_PATCH 0
+#define PMF_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__) && !defined(PMF_STATIC_ONLY)
+#define PMF_API __attribute__((visibility("default")))
+#else
+#define PMF_API
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+/* X(name, number, description): generates the codes, pmf_strerror() and
+ * pmf_errname().  Codes are returned negated. */
+#define PMF_ERRNO_MAP(X)                                                     \
+	X(ENOMEM, 1, "out of memory")                                        \
+	X(EINVAL, 2, "invalid argument")                                     \
+	X(ESRCH, 3, "no such process")                                       \
+	X(EPERM, 4, "permission denied")                                     \
+	X(EFAULT, 5, "address not readable in the target")                   \
+	X(EAGAIN, 6, "the target changed while it was read")                 \
+	X(ENOTPY, 7, "not a Python process")                                 \
+	X(EVERSION, 8, "unsupported Python version")                         \
+	X(ENOSTATE, 9, "allocator state not found")                          \
+	X(ECORRUPT, 10, "allocator state failed validation")                 \
+	X(EIO, 11, "I/O error")                                              \
+	X(EELF, 12, "unreadable or malformed ELF file")                      \
+	X(EBUSY, 13, "the process is already being traced")                  \
+	X(ETIMEDOUT, 14, "the target did not stop in time")                  \
+	X(EZOMBIE, 15, "the process has exited")                             \
+	X(ENOTSUP, 16, "not supported")
+
+enum pmf_error {
+	PMF_OK = 0,
+#define PMF_X_(name, n, s) PMF_##name = -(n),
+	PMF_ERRNO_MAP(PMF_X_)
+#undef PMF_X_
+};
+
+/* A static description of a PMF_E* code ("no such process"); never NULL. */
+PMF_API const char *pmf_strerror(int err);
+/* The code's name ("PMF_ESRCH"); never NULL. */
+PMF_API const char *pmf_errname(int err);
+
+/* ------------------------------------------------------------------ */
+/* Enumerations                                                        */
+/* ------------------------------------------------------------------ */
+
+/* What serves PyObject_Malloc in the target. */
+enum pmf_allocator {
+	PMF_ALLOC_UNKNOWN = 0,
+	PMF_ALLOC_PYMALLOC,        /* pymalloc, directly */
+	PMF_ALLOC_PYMALLOC_DEBUG,  /* pymalloc under CPython's debug hooks */
+	PMF_ALLOC_PYMALLOC_HOOKED, /* pymalloc behind a hook (tracemalloc...) */
+	PMF_ALLOC_MALLOC,          /* PYTHONMALLOC=malloc */
+	PMF_ALLOC_MALLOC_DEBUG,    /* PYTHONMALLOC=malloc_debug */
+	PMF_ALLOC_MIMALLOC,        /* PYTHONMALLOC=mimalloc (3.13+) */
+	PMF_ALLOC_MIMALLOC_DEBUG,  /* PYTHONMALLOC=mimalloc_debug */
+	PMF_ALLOC_FREE_THREADED,   /* free-threaded build: mimalloc only */
+	PMF_ALLOC_NO_PYMALLOC,     /* CPython built --without-pymalloc */
+	PMF_ALLOC_CUSTOM,          /* an unknown allocator, no pymalloc arenas */
+};
+
+/* Stable lower-case name used in reports: "pymalloc", "pymalloc_debug",
+ * "pymalloc_hooked", "malloc", "malloc_debug", "mimalloc",
+ * "mimalloc_debug", "mimalloc_free_threaded", "no_pymalloc", "custom",
+ * "unknown".  Never NULL. */
+PMF_API const char *pmf_allocator_name(enum pmf_allocator a);
+/* True when pymalloc's arenas are in use (directly or under a hook), i.e.
+ * when the size-class tables of a snapshot mean something. */
+PMF_API bool pmf_allocator_is_pymalloc(enum pmf_allocator a);
+
+/* How the allocator state was (or is to be) found. */
+enum pmf_locate {
+	PMF_LOCATE_AUTO = 0, /* try each method in the order below */
+	PMF_LOCATE_SYMBOLS,  /* .symtab of the interpreter image */
+	PMF_LOCATE_DEBUGFILE, /* a detached debug file found by build-id */
+	PMF_LOCATE_TABLE,    /* _PyRuntime + per-version offset table (3.12+) */
+	PMF_LOCATE_SCAN,     /* symbol-less scan of .data/.bss */
+};
+
+/* "auto", "symbols", "debugfile", "table", "scan"; never NULL. */
+PMF_API const char *pmf_locate_name(enum pmf_locate m);
+/* Parses one of the names above.  Returns 0 or PMF_EINVAL. */
+PMF_API int pmf_locate_parse(const char *name, enum pmf_locate *out);
+
+/* Report formats. */
+enum pmf_format {
+	PMF_FORMAT_TEXT = 0,         /* for people */
+	PMF_FORMAT_JSON,             /* schema in pymfrag(1), schema_version 1 */
+	PMF_FORMAT_DEBUGMALLOCSTATS, /* byte-identical to CPython's own */
+};
+
+/* "text", "json", "debugmallocstats"; never NULL. */
+PMF_API const char *pmf_format_name(enum pmf_format f);
+/* Parses one of the names above.  Returns 0 or PMF_EINVAL. */
+PMF_API int pmf_format_parse(const char *name, enum pmf_format *out);
+
+/* ------------------------------------------------------------------ */
+/* Targets                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct pmf_target pmf_target;
+
+/* Options for pmf_target_open(); a zeroed struct (or NULL) means the
+ * defaults. */
+struct pmf_target_opts {
+	enum pmf_locate locate; /* PMF_LOCATE_AUTO: best method available */
+	const char *debug_dir;  /* root of detached debug files; NULL means
+	                           "/usr/lib/debug", looked up under the
+	                           target's root first, then ours */
+};
+
+/* The interpreter found in a target. */
+struct pmf_python {
+	uint32_t hexversion;  /* PY_VERSION_HEX, e.g. 0x030c01f0 */
+	unsigned major, minor, micro;
+	char version[24];     /* "3.12.1", "3.14.0rc1" */
+	bool free_threaded;   /* a --disable-gil build */
+	bool debug_build;     /* a --with-pydebug build */
+	const char *executable;     /* the target's executable (/proc/PID/exe) */
+	const char *image;          /* the ELF file holding the interpreter */
+	bool shared_library;        /* image is a libpython, not the executable */
+	const char *version_source; /* how the version was read */
+	const char *build_id;       /* hex GNU build-id of the image, or "" */
+};
+
+/* Allocates an empty handle.  Returns NULL only when out of memory. */
+PMF_API pmf_target *pmf_target_new(void);
+
+/* Attaches the handle to process PID: reads its memory map, finds the
+ * interpreter image, its version and the allocator state, and validates
+ * that state.  Reads only; the target is not stopped.  A handle can be
+ * opened once.  Errors: PMF_ESRCH, PMF_EZOMBIE, PMF_EPERM, PMF_ENOTPY,
+ * PMF_EVERSION, PMF_ENOSTATE, PMF_ECORRUPT, PMF_EELF, PMF_ENOMEM. */
+PMF_API int pmf_target_open(pmf_target *t, pid_t pid,
+			    const struct pmf_target_opts *opts);
+
+/* The interpreter of an opened target, or NULL before a successful open
+ * (also after a failed one that got as far as the version: then it is
+ * filled in, so a caller can name the unsupported version). */
+PMF_API const struct pmf_python *pmf_target_python(const pmf_target *t);
+
+/* The detail of the last error on this handle, or "" if none. */
+PMF_API const char *pmf_target_errmsg(const pmf_target *t);
+
+/* Notes the library took while locating and validating ("symbols: no
+ * .symtab in /usr/bin/python3.11"), one per line, or "".  Meant for a
+ * --verbose flag. */
+PMF_API const char *pmf_target_log(const pmf_target *t);
+
+/* Frees the handle and releases the target.  Accepts NULL. */
+PMF_API void pmf_target_free(pmf_target *t);
+
+/* ------------------------------------------------------------------ */
+/* Snapshots                                                           */
+/* ------------------------------------------------------------------ */
+
+typedef struct pmf_snapshot pmf_snapshot;
+
+/* Flags for pmf_snapshot_take(). */
+#define PMF_SNAP_NONBLOCKING 0x1u /* do not stop the target; torn reads are
+                                     counted in pools_failed_validation */
+#define PMF_SNAP_NO_PROCESS 0x2u  /* skip /proc/PID/smaps_rollup and status */
+
+/* Takes a snapshot of every obmalloc state in the target.  Without
+ * PMF_SNAP_NONBLOCKING the target's threads are stopped for the walk and
+ * released before this returns, on every path.  A walk that finds the
+ * allocator mid-update is retried a few times (counted in retries) before
+ * PMF_EAGAIN.  Errors: those of pmf_target_open() plus PMF_EBUSY (another
+ * tracer is attached), PMF_ETIMEDOUT, PMF_EAGAIN. */
+PMF_API int pmf_snapshot_take(pmf_target *t, unsigned flags,
+			      pmf_snapshot **out);
+
+/* Frees a snapshot.  Accepts NULL. */
+PMF_API void pmf_snapshot_free(pmf_snapshot *s);
+
+/* One size class of one obmalloc state, as CPython's own table counts it:
+ * only pools holding at least one block are counted. */
+struct pmf_class_stats {
+	unsigned index;            /* size class index */
+	unsigned size;             /* block size in bytes */
+	uint64_t pools;            /* pools of this class in use */
+	uint64_t blocks_in_use;    /* allocated blocks */
+	uint64_t blocks_available; /* free blocks in those pools */
+};
+
+/* Arena counters.  allocated_total and highwater are CPython's own
+ * counters; current is counted from the arena table. */
+struct pmf_arena_counters {
+	uint64_t current;         /* arenas with memory now */
+	uint64_t highwater;       /* most arenas ever held at once */
+	uint64_t allocated_total; /* arenas ever allocated */
+	uint64_t reclaimed;       /* allocated_total - current */
+	uint64_t table_size;      /* entries in the arena table (maxarenas) */
+};
+
+/* CPython's partition of current * arena_size bytes. */
+struct pmf_byte_partition {
+	uint64_t allocated_blocks; /* bytes in allocated blocks */
+	uint64_t available_blocks; /* free blocks in used pools */
+	uint64_t unused_pools;     /* unused_pool_count * pool_size */
+	uint64_t unused_pool_count;
+	uint64_t pool_headers;
+	uint64_t quantization;     /* pool tails too small for a block */
+	uint64_t arena_alignment;  /* pool_size per misaligned arena */
+	uint64_t total;            /* sum of the above == current * arena_size */
+};
+
+/* The radix-tree arena map of 3.10+ (present == false before). */
+struct pmf_arena_map {
+	bool present;
+	uint64_t mid_nodes, bot_nodes;
+	uint64_t root_bytes, mid_bytes, bot_bytes, total_bytes;
+};
+
+/* One obmalloc state: the main interpreter's, or a subinterpreter's own. */
+struct pmf_interp_stats {
+	int64_t id;             /* interpreter ID; 0 is the main interpreter */
+	bool is_main;
+	uint64_t state_address; /* address of the state in the target */
+	unsigned nclasses;      /* number of entries used in classes[] */
+	struct pmf_class_stats classes[64];
+	struct pmf_arena_counters arenas;
+	struct pmf_byte_partition bytes;
+	struct pmf_arena_map arena_map;
+	uint64_t pools_failed_validation; /* torn or invalid pools skipped */
+};
+
+/* Process memory, from /proc/PID/smaps_rollup and /proc/PID/status. */
+struct pmf_process_mem {
+	bool valid; /* false when not read (PMF_SNAP_NO_PROCESS, or gone) */
+	uint64_t rss_bytes, pss_bytes, swap_bytes;
+	uint64_t anon_bytes;     /* Pss_Anon where the kernel has it */
+	uint64_t hwm_bytes;      /* VmHWM: peak RSS */
+	unsigned threads;
+};
+
+/* Everything about a snapshot that is not per interpreter. */
+struct pmf_snapshot_info {
+	pid_t pid;
+	int64_t time_unix_ns;        /* wall clock when the walk started */
+	struct pmf_python python;    /* copied; strings owned by the snapshot */
+	enum pmf_allocator allocator;
+	const char *allocator_detail; /* e.g. the hook's symbol, or "" */
+	enum pmf_locate locate_method;
+	const char *locate_detail;    /* e.g. "obmalloc_state_main in ..." */
+	uint64_t arena_size, pool_size;
+	unsigned alignment;           /* size class spacing (16, or 8) */
+	unsigned small_threshold;     /* largest pymalloc request (512) */
+	unsigned pool_overhead;       /* pool header size (48) */
+	bool nonblocking;
+	unsigned threads_stopped;
+	uint64_t pause_us;            /* how long the target was stopped */
+	uint64_t walk_us;             /* time spent reading the allocator */
+	unsigned retries;             /* walks repeated because of a torn read */
+	uint64_t pools_failed_validation; /* sum over interpreters */
+	struct pmf_process_mem process;
+	size_t ninterps;              /* obmalloc states in the snapshot */
+};
+
+/* The snapshot's summary; never NULL for a valid snapshot. */
+PMF_API const struct pmf_snapshot_info *
+pmf_snapshot_info(const pmf_snapshot *s);
+
+/* The I-th obmalloc state, 0 <= i < ninterps; the main interpreter's comes
+ * first.  NULL when out of range.  ninterps is 0 when pymalloc is not in
+ * use (see info->allocator). */
+PMF_API const struct pmf_interp_stats *
+pmf_snapshot_interp(const pmf_snapshot *s, size_t i);
+
+/* ------------------------------------------------------------------ */
+/* Reports                                                             */
+/* ------------------------------------------------------------------ */
+
+/* A sink: called with each chunk of output; returns 0, or a negative
+ * value to stop the report (returned to the caller as PMF_EIO). */
+typedef int (*pmf_write_fn)(void *arg, const char *data, size_t len);
+
+/* A ready-made sink writing to the FILE * passed as ARG. */
+PMF_API int pmf_write_stdio(void *arg, const char *data, size_t len);
+
+/* Report options; a zeroed struct (or NULL) means the defaults. */
+struct pmf_report_opts {
+	bool select_interp;  /* report only interpreter interp_id */
+	int64_t interp_id;
+};
+
+/* Writes a report of the snapshot through FN.  Returns 0, PMF_EINVAL (an
+ * unknown format, or select_interp names no interpreter in the snapshot),
+ * PMF_EIO (the sink failed) or PMF_ENOMEM. */
+PMF_API int pmf_report_write(const pmf_snapshot *s, enum pmf_format format,
+			     const struct pmf_report_opts *opts,
+			     pmf_write_fn fn, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PYMFRAG_H */

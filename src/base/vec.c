@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vec.c - array growth.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/vec.h"
+
+bool
+pmf__vec_reserve(void **items, size_t *cap, size_t need, size_t elsz)
+{
+	if (need <= *cap)
+		return true;
+	size_t ncap = *cap ? *cap : 8;
+	while (ncap < need) {
+		if (PMF_MUL_OVERFLOW(ncap, (size_t)2, &ncap))
+			return false;
+	}
+	size_t bytes;
+	if (PMF_MUL_OVERFLOW(ncap, elsz, &bytes))
+		return false;
+	void *p = realloc(*items, bytes);
+	if (p == NULL)
+		return false;
+	*items = p;
+	*cap = ncap;
+	return true;
+}
+
+void *
+pmf__vec_zero(void *slot, size_t elsz)
+{
+	return memset(slot, 0, elsz);
+}

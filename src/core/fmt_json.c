@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fmt_json.c - the JSON report, schema_version 1 (documented in
+ * pymfrag(1) and doc/json-schema.md).  Keys are only ever added within a
+ * schema version; renaming or removing one bumps it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "core/json.h"
+#include "core/report.h"
+
+#define SCHEMA_VERSION 1
+
+static void
+iso_time(int64_t ns, char *buf, size_t len)
+{
+	time_t secs = (time_t)(ns / 1000000000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	char base[32];
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", base, (int)((ns / 1000000) % 1000));
+}
+
+static void
+python(struct pmf__json *j, const struct pmf_python *py)
+{
+	pmf__json_key(j, "python");
+	pmf__json_obj_begin(j);
+	pmf__json_kstr(j, "version", py->version);
+	pmf__json_ku64(j, "hexversion", py->hexversion);
+	pmf__json_kstr(j, "executable", py->executable);
+	pmf__json_kstr(j, "image", py->image);
+	pmf__json_kbool(j, "shared_library", py->shared_library);
+	pmf__json_kbool(j, "free_threaded", py->free_threaded);
+	pmf__json_kbool(j, "debug_build", py->debug_build);
+	pmf__json_kstr(j, "version_source", py->version_source);
+	pmf__json_kstr(j, "build_id", py->build_id);
+	pmf__json_obj_end(j);
+}
+
+/* The per-interpreter keys, shared by the top level and interpreters[]. */
+static void
+interp_body(struct pmf__json *j, const struct pmf_interp_stats *it)
+{
+	pmf__json_ki64(j, "interpreter_id", it->id);
+	pmf__json_kbool(j, "main", it->is_main);
+	pmf__json_ku64(j, "state_address", it->state_address);
+	pmf__json_ku64(j, "pools_failed_validation",
+		       it->pools_failed_validation);
+
+	const struct pmf_arena_counters *a = &it->arenas;
+	pmf__json_key(j, "arenas");
+	pmf__json_obj_begin(j);
+	pmf__json_ku64(j, "current", a->current);
+	pmf__json_ku64(j, "highwater", a->highwater);
+	pmf__json_ku64(j, "allocated_total", a->allocated_total);
+	pmf__json_ku64(j, "reclaimed", a->reclaimed);
+	pmf__json_ku64(j, "table_size", a->table_size);
+	pmf__json_obj_end(j);
+
+	pmf__json_key(j, "size_classes");
+	pmf__json_arr_begin(j);
+	for (unsigned i = 0; i < it->nclasses; i++) {
+		const struct pmf_class_stats *c = &it->classes[i];
+		uint64_t total = c->blocks_in_use + c->blocks_available;
+		pmf__json_obj_begin(j);
+		pmf__json_ku64(j, "index", c->index);
+		pmf__json_ku64(j, "size", c->size);
+		pmf__json_ku64(j, "pools", c->pools);
+		pmf__json_ku64(j, "blocks_in_use", c->blocks_in_use);
+		pmf__json_ku64(j, "blocks_available", c->blocks_available);
+		pmf__json_kf64(j, "utilization",
+			       total ? (double)c->blocks_in_use / (double)total
+				     : 0.0);
+		pmf__json_obj_end(j);
+	}
+	pmf__json_arr_end(j);
+
+	const struct pmf_byte_partition *b = &it->bytes;
+	pmf__json_key(j, "bytes");
+	pmf__json_obj_begin(j);
+	pmf__json_ku64(j, "allocated_blocks", b->allocated_blocks);
+	pmf__json_ku64(j, "available_blocks", b->available_blocks);
+	pmf__json_ku64(j, "unused_pools", b->unused_pools);
+	pmf__json_ku64(j, "unused_pool_count", b->unused_pool_count);
+	pmf__json_ku64(j, "pool_headers", b->pool_headers);
+	pmf__json_ku64(j, "quantization", b->quantization);
+	pmf__json_ku64(j, "arena_alignment", b->arena_alignment);
+	pmf__json_ku64(j, "total", b->total);
+	pmf__json_obj_end(j);
+
+	pmf__json_key(j, "arena_map");
+	if (!it->arena_map.present) {
+		pmf__json_null(j);
+	} else {
+		const struct pmf_arena_map *m = &it->arena_map;
+		pmf__json_obj_begin(j);
+		pmf__json_ku64(j, "mid_nodes", m->mid_nodes);
+		pmf__json_ku64(j, "bot_nodes", m->bot_nodes);
+		pmf__json_ku64(j, "root_bytes", m->root_bytes);
+		pmf__json_ku64(j, "mid_bytes", m->mid_bytes);
+		pmf__json_ku64(j, "bot_bytes", m->bot_bytes);
+		pmf__json_ku64(j, "total_bytes", m->total_bytes);
+		pmf__json_obj_end(j);
+	}
+}
+
+void
+pmf__fmt_json(const struct pmf_snapshot *s, const struct pmf__sel *sel,
+	      struct pmf__out *o)
+{
+	const struct pmf_snapshot_info *in = &s->info;
+	struct pmf__json j;
+	char tbuf[48];
+	pmf__json_init(&j, o);
+	pmf__json_obj_begin(&j);
+	pmf__json_ku64(&j, "schema_version", SCHEMA_VERSION);
+	pmf__json_key(&j, "tool");
+	pmf__json_obj_begin(&j);
+	pmf__json_kstr(&j, "name", "pymfrag");
+	pmf__json_kstr(&j, "version", PMF_VERSION_STRING);
+	pmf__json_obj_end(&j);
+	pmf__json_ki64(&j, "pid", in->pid);
+	iso_time(in->time_unix_ns, tbuf, sizeof(tbuf));
+	pmf__json_kstr(&j, "time", tbuf);
+	python(&j, &in->python);
+	pmf__json_kstr(&j, "allocator", pmf_allocator_name(in->allocator));
+	pmf__json_kstr(&j, "allocator_detail", in->allocator_detail);
+	pmf__json_key(&j, "locate");
+	pmf__json_obj_begin(&j);
+	pmf__json_kstr(&j, "method", pmf_locate_name(in->locate_method));
+	pmf__json_kstr(&j, "detail", in->locate_detail);
+	pmf__json_obj_end(&j);
+	pmf__json_ku64(&j, "arena_size", in->arena_size);
+	pmf__json_ku64(&j, "pool_size", in->pool_size);
+	pmf__json_ku64(&j, "alignment", in->alignment);
+	pmf__json_ku64(&j, "small_request_threshold", in->small_threshold);
+	pmf__json_ku64(&j, "pool_overhead", in->pool_overhead);
+	pmf__json_kbool(&j, "nonblocking", in->nonblocking);
+	pmf__json_ku64(&j, "threads_stopped", in->threads_stopped);
+	pmf__json_ku64(&j, "pause_us", in->pause_us);
+	pmf__json_ku64(&j, "walk_us", in->walk_us);
+	pmf__json_ku64(&j, "retries", in->retries);
+	pmf__json_ku64(&j, "pools_failed_validation",
+		       in->pools_failed_validation);
+
+	pmf__json_key(&j, "process");
+	if (!in->process.valid) {
+		pmf__json_null(&j);
+	} else {
+		const struct pmf_process_mem *pm = &in->process;
+		pmf__json_obj_begin(&j);
+		pmf__json_ku64(&j, "rss_bytes", pm->rss_bytes);
+		pmf__json_ku64(&j, "pss_bytes", pm->pss_bytes);
+		pmf__json_ku64(&j, "swap_bytes", pm->swap_bytes);
+		pmf__json_ku64(&j, "pss_anon_bytes", pm->anon_bytes);
+		pmf__json_ku64(&j, "hwm_bytes", pm->hwm_bytes);
+		pmf__json_ku64(&j, "threads", pm->threads);
+		pmf__json_obj_end(&j);
+	}
+
+	/* The top level describes the main interpreter (or the selected
+	 * one); interpreters[] lists every state when there are several. */
+	if (sel->n == 0) {
+		pmf__json_key(&j, "interpreter_id");
+		pmf__json_null(&j);
+		pmf__json_key(&j, "arenas");
+		pmf__json_null(&j);
+		pmf__json_key(&j, "size_classes");
+		pmf__json_arr_begin(&j);
+		pmf__json_arr_end(&j);
+		pmf__json_key(&j, "bytes");
+		pmf__json_null(&j);
+		pmf__json_key(&j, "arena_map");
+		pmf__json_null(&j);
+	} else {
+		interp_body(&j, sel->v[0]);
+	}
+	if (sel->n > 1) {
+		pmf__json_key(&j, "interpreters");
+		pmf__json_arr_begin(&j);
+		for (size_t i = 0; i < sel->n; i++) {
+			pmf__json_obj_begin(&j);
+			interp_body(&j, sel->v[i]);
+			pmf__json_obj_end(&j);
+		}
+		pmf__json_arr_end(&j);
+	}
+	pmf__json_obj_end(&j);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mem.h - the memory-source table.  Everything above this layer reads the
+ * target through pmf__mem_read()/pmf__mem_readv() and never knows whether
+ * the bytes come from another process, from its own process or, in unit
+ * tests, from a fake image.  Sources only read: none can write.
+ */
+#ifndef PMF_OS_MEM_H
+#define PMF_OS_MEM_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "base/err.h"
+
+/* One piece of a batched read.  After pmf__mem_readv(), err is 0 when all
+ * LEN bytes were read, or PMF_EFAULT when the range is not readable. */
+struct pmf__iov {
+	uint64_t addr;
+	void *buf;
+	size_t len;
+	int err;
+};
+
+struct pmf__mem_ops {
+	const char *name;
+	/* Reads every element, marking unreadable ones.  Returns the number of
+	 * elements that failed (>= 0), or a negative PMF code when the source
+	 * itself failed (the process is gone, permission was refused). */
+	long (*readv)(void *ctx, struct pmf__iov *iov, size_t n,
+		      struct pmf__err *e);
+	void (*close)(void *ctx);
+};
+
+struct pmf__mem {
+	const struct pmf__mem_ops *ops;
+	void *ctx;
+	/* Counters for benchmarks and tests. */
+	uint64_t calls;    /* readv requests made through this source */
+	uint64_t elements; /* iov elements requested */
+	uint64_t bytes;    /* bytes requested */
+};
+
+/* Another process: process_vm_readv(2) in batches of up to IOV_MAX
+ * elements, with /proc/PID/mem as the fallback where the syscall is
+ * missing (or when PMF_FORCE_PROC_MEM=1 is set in the environment, which
+ * is how the tests exercise the fallback). */
+int pmf__mem_open_remote(struct pmf__mem *m, pid_t pid, struct pmf__err *e);
+
+/* The calling process.  Reads still go through the kernel, so a bad
+ * pointer yields PMF_EFAULT instead of SIGSEGV. */
+int pmf__mem_open_self(struct pmf__mem *m, struct pmf__err *e);
+
+/* True when the source of M fell back to (or was forced onto)
+ * /proc/PID/mem. */
+bool pmf__mem_uses_procfs(const struct pmf__mem *m);
+
+void pmf__mem_close(struct pmf__mem *m);
+
+/* Batched read; see pmf__mem_ops.readv. */
+long pmf__mem_readv(struct pmf__mem *m, struct pmf__iov *iov, size_t n,
+		    struct pmf__err *e);
+
+/* Reads LEN bytes at ADDR, all or nothing: PMF_EFAULT (with the address in
+ * the message) when any byte is unreadable. */
+int pmf__mem_read(struct pmf__mem *m, uint64_t addr, void *buf, size_t len,
+		  struct pmf__err *e);
+
+int pmf__mem_read_u64(struct pmf__mem *m, uint64_t addr, uint64_t *out,
+		      struct pmf__err *e);
+int pmf__mem_read_u32(struct pmf__mem *m, uint64_t addr, uint32_t *out,
+		      struct pmf__err *e);
+
+#endif

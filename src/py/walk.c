@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * walk.c - pool header walk.
+ *
+ * Cost is dominated by the kernel touching one page per pool header, so
+ * headers are read in batches of up to BATCH with one readv each; a 4 GiB
+ * heap (about 260,000 pools) takes about 250 calls.  Memory use is one
+ * batch buffer plus one summary per arena, whatever the heap size.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/vec.h"
+#include "py/walk.h"
+
+#define BATCH 1024
+
+struct slot {
+	uint32_t arena; /* index into w->arenas */
+	uint64_t addr;
+};
+
+struct batch {
+	struct pmf__iov iov[BATCH];
+	struct slot slot[BATCH];
+	unsigned char hdr[BATCH][PMF__PH_SIZE];
+	size_t n;
+};
+
+/* Per-class accumulators, as in CPython. */
+struct acc {
+	uint64_t pools[PMF__MAX_CLASSES];
+	uint64_t blocks[PMF__MAX_CLASSES];
+	uint64_t free[PMF__MAX_CLASSES];
+};
+
+static bool
+pool_valid(const unsigned char *h, uint64_t addr, uint32_t arena_index,
+	   struct pmf__geom *g, char *why, size_t whylen)
+{
+	uint32_t count = pmf__ld32(h + PMF__PH_COUNT);
+	uint32_t szidx = pmf__ld32(h + PMF__PH_SZIDX);
+	uint32_t arenaindex = pmf__ld32(h + PMF__PH_ARENAINDEX);
+	uint32_t nextoffset = pmf__ld32(h + PMF__PH_NEXTOFFSET);
+	uint32_t maxnext = pmf__ld32(h + PMF__PH_MAXNEXTOFFSET);
+	uint64_t freeblock = pmf__ld64(h + PMF__PH_FREEBLOCK);
+	const char *r = NULL;
+	if (arenaindex != arena_index)
+		r = "arenaindex does not match its arena";
+	else if (!pmf__geom_accept(g, szidx, maxnext))
+		r = "size class does not match maxnextoffset";
+	else {
+		unsigned size = pmf__geom_size(g, szidx);
+		if (count > pmf__geom_nblocks(g, szidx))
+			r = "more blocks in use than fit";
+		else if (nextoffset > g->pool_size ||
+			 nextoffset < g->overhead + size ||
+			 (nextoffset - g->overhead) % size != 0)
+			r = "nextoffset out of range";
+		else if (freeblock != 0 &&
+			 (freeblock < addr + g->overhead ||
+			  freeblock >= addr + g->pool_size))
+			r = "freeblock outside the pool";
+	}
+	if (r != NULL)
+		snprintf(why, whylen, "pool 0x%llx (szidx %u, count %u): %s",
+			 (unsigned long long)addr, szidx, count, r);
+	return r == NULL;
+}
+
+static int
+flush(struct pmf__mem *mem, struct batch *b, struct pmf__walk *w,
+      struct pmf__geom *g, struct acc *acc, bool strict, struct pmf__err *e)
+{
+	if (b->n == 0)
+		return 0;
+	long r = pmf__mem_readv(mem, b->iov, b->n, e);
+	if (r < 0)
+		return (int)r;
+	w->pools_read += b->n;
+	for (size_t k = 0; k < b->n; k++) {
+		struct pmf__arena_sum *as = &w->arenas[b->slot[k].arena];
+		const unsigned char *h = b->hdr[k];
+		char why[200];
+		bool ok = b->iov[k].err == 0;
+		if (!ok)
+			snprintf(why, sizeof(why), "pool 0x%llx is unreadable",
+				 (unsigned long long)b->slot[k].addr);
+		uint32_t count = ok ? pmf__ld32(h + PMF__PH_COUNT) : 0;
+		if (ok && count == 0) {
+			/* Empty and cached: szidx is stale, CPython skips
+			 * it, and so do we. */
+			as->pools_empty++;
+			continue;
+		}
+		if (ok)
+			ok = pool_valid(h, b->slot[k].addr, as->index, g, why,
+					sizeof(why));
+		if (!ok) {
+			if (w->problem[0] == '\0')
+				snprintf(w->problem, sizeof(w->problem), "%s",
+					 why);
+			w->pools_bad++;
+			as->pools_bad++;
+			if (strict)
+				return pmf__err_set(e, PMF_EAGAIN, "%s", why);
+			continue;
+		}
+		uint32_t szidx = pmf__ld32(h + PMF__PH_SZIDX);
+		unsigned nb = pmf__geom_nblocks(g, szidx);
+		acc->pools[szidx]++;
+		acc->blocks[szidx] += count;
+		acc->free[szidx] += nb - count;
+		as->pools_used++;
+		if (count == nb)
+			as->pools_full++;
+		as->blocks_live += count;
+		as->bytes_live += (uint64_t)count * pmf__geom_size(g, szidx);
+	}
+	b->n = 0;
+	return 0;
+}
+
+static void
+finish(const struct pmf__state *st, const struct pmf__geom *g,
+       const struct acc *acc, uint64_t narenas, uint64_t freepools,
+       uint64_t misaligned, struct pmf_interp_stats *o)
+{
+	struct pmf_byte_partition *b = &o->bytes;
+	o->nclasses = g->nclasses;
+	memset(b, 0, sizeof(*b));
+	for (unsigned i = 0; i < g->nclasses; i++) {
+		unsigned size = pmf__geom_size(g, i);
+		struct pmf_class_stats *c = &o->classes[i];
+		c->index = i;
+		c->size = size;
+		c->pools = acc->pools[i];
+		c->blocks_in_use = acc->blocks[i];
+		c->blocks_available = acc->free[i];
+		b->allocated_blocks += acc->blocks[i] * size;
+		b->available_blocks += acc->free[i] * size;
+		b->pool_headers += acc->pools[i] * g->overhead;
+		b->quantization +=
+			acc->pools[i] * ((g->pool_size - g->overhead) % size);
+	}
+	b->unused_pool_count = freepools;
+	b->unused_pools = freepools * g->pool_size;
+	b->arena_alignment = misaligned * g->pool_size;
+	b->total = b->allocated_blocks + b->available_blocks +
+		   b->unused_pools + b->pool_headers + b->quantization +
+		   b->arena_alignment;
+
+	struct pmf_arena_counters *a = &o->arenas;
+	a->current = narenas;
+	a->table_size = st->maxarenas;
+	a->highwater = st->highwater;
+	a->allocated_total = st->ntimes;
+	/* CPython prints the size_t difference as is. */
+	a->reclaimed = st->ntimes - narenas;
+
+	struct pmf_arena_map *m = &o->arena_map;
+	memset(m, 0, sizeof(*m));
+	if (g->radix && st->have_map) {
+		m->present = true;
+		m->mid_nodes = (uint64_t)(int64_t)st->map_mid;
+		m->bot_nodes = (uint64_t)(int64_t)st->map_bot;
+		m->root_bytes = g->map_root;
+		m->mid_bytes = m->mid_nodes * g->map_mid;
+		m->bot_bytes = m->bot_nodes * g->map_bot;
+		m->total_bytes = m->root_bytes + m->mid_bytes + m->bot_bytes;
+	}
+}
+
+int
+pmf__walk(struct pmf__mem *mem, const struct pmf__state *st,
+	  struct pmf__geom *g, bool strict, struct pmf__walk *w,
+	  struct pmf__err *e)
+{
+	struct batch *b = malloc(sizeof(*b)); /* 90 KB: off the stack */
+	struct acc acc;
+	uint64_t narenas = 0, freepools = 0, misaligned = 0;
+	int rc = 0;
+
+	if (b == NULL)
+		return pmf__err_set(e, PMF_ENOMEM, "out of memory");
+	memset(&acc, 0, sizeof(acc));
+	b->n = 0;
+	w->narenas = 0;
+	w->pools_read = 0;
+	w->pools_bad = 0;
+	w->problem[0] = '\0';
+	for (uint32_t i = 0; i < st->maxarenas; i++) {
+		const struct pmf__ao *a = &st->ao[i];
+		if (a->address == 0)
+			continue;
+		char why[160];
+		if (!pmf__ao_valid(a, g, NULL, why, sizeof(why))) {
+			/* A torn entry: nothing in it can be trusted. */
+			w->pools_bad++;
+			if (w->problem[0] == '\0')
+				snprintf(w->problem, sizeof(w->problem), "%s",
+					 why);
+			if (strict) {
+				rc = pmf__err_set(e, PMF_EAGAIN, "%s", why);
+				goto out;
+			}
+			continue;
+		}
+		struct pmf__arena_sum *as =
+			PMF__VEC_PUSH(w->arenas, w->narenas, w->cap);
+		if (as == NULL) {
+			rc = pmf__err_set(e, PMF_ENOMEM, "out of memory");
+			goto out;
+		}
+		narenas++;
+		freepools += a->nfreepools;
+		uint64_t base = a->address;
+		if (base % g->pool_size != 0) {
+			misaligned++;
+			base = pmf__round_up(base, g->pool_size);
+		}
+		as->address = a->address;
+		as->index = i;
+		as->nfreepools = a->nfreepools;
+		as->ntotalpools = a->ntotalpools;
+		as->pools_untouched = (uint32_t)(
+			(base + (uint64_t)a->ntotalpools * g->pool_size -
+			 a->pool_address) /
+			g->pool_size);
+		for (uint64_t p = base; p < a->pool_address; p += g->pool_size) {
+			if (b->n == BATCH) {
+				rc = flush(mem, b, w, g, &acc, strict, e);
+				if (rc < 0)
+					goto out;
+			}
+			b->slot[b->n] = (struct slot){
+				.arena = (uint32_t)(w->narenas - 1),
+				.addr = p};
+			b->iov[b->n] = (struct pmf__iov){
+				.addr = p, .buf = b->hdr[b->n],
+				.len = PMF__PH_SIZE};
+			b->n++;
+		}
+	}
+	rc = flush(mem, b, w, g, &acc, strict, e);
+	if (rc < 0)
+		goto out;
+	w->out->pools_failed_validation = w->pools_bad;
+	finish(st, g, &acc, narenas, freepools, misaligned, w->out);
+out:
+	free(b);
+	return rc;
+}
+
+void
+pmf__walk_free(struct pmf__walk *w)
+{
+	free(w->arenas);
+	w->arenas = NULL;
+	w->narenas = w->cap = 0;
+}

@@ -1,0 +1,173 @@
+# Shared helpers for the integration tests (sourced by bash).
+#
+# Interpreters are discovered at run time, never hard-coded: the ones
+# named in PMF_TEST_PYTHONS, every pyenv version, python3.X in /usr/bin,
+# /usr/local/bin and on PATH.  Each test prints which ones it exercised
+# and fails when it exercised none.
+
+set -u
+
+: "${PYMFRAG:?PYMFRAG must name the pymfrag binary}"
+: "${TESTS_SRCDIR:?TESTS_SRCDIR must name the tests directory}"
+
+PMF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pymfrag-test.XXXXXX")
+PMF_PIDS=()
+PMF_FAILS=0
+PMF_CHECKS=0
+
+pmf_cleanup() {
+	local p
+	for p in "${PMF_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$PMF_TMP"
+}
+trap pmf_cleanup EXIT
+trap 'exit 1' INT TERM
+
+pmf_log() { printf '%s\n' "$*"; }
+
+pmf_fail() {
+	PMF_FAILS=$((PMF_FAILS + 1))
+	printf 'FAIL: %s\n' "$*"
+}
+
+pmf_ok() {
+	PMF_CHECKS=$((PMF_CHECKS + 1))
+}
+
+# pmf_check DESCRIPTION COMMAND...: runs COMMAND, counts a failure if it
+# fails.
+pmf_check() {
+	local what=$1
+	shift
+	if "$@"; then
+		pmf_ok
+	else
+		pmf_fail "$what"
+	fi
+}
+
+# Prints "VERSION PATH" for every distinct CPython found.
+pmf_discover_pythons() {
+	local -a cands=()
+	local p root
+	if [ -n "${PMF_TEST_PYTHONS:-}" ]; then
+		for p in $PMF_TEST_PYTHONS; do
+			cands+=("$(command -v "$p" 2>/dev/null || echo "$p")")
+		done
+	fi
+	root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+	for p in "$root"/versions/*/bin/python[23].[0-9]* \
+		/usr/bin/python[23].[0-9]* /usr/local/bin/python[23].[0-9]*; do
+		cands+=("$p")
+	done
+	local IFS=:
+	for d in $PATH; do
+		for p in "$d"/python3.[0-9]*; do
+			cands+=("$p")
+		done
+	done
+	unset IFS
+	local -A seen=()
+	for p in "${cands[@]}"; do
+		[ -x "$p" ] && [ -f "$p" ] || continue
+		case "$(basename "$p")" in
+		*-config | *.py | *-gdb.py) continue ;;
+		esac
+		# pyenv shims are scripts; the real binaries are elsewhere.
+		head -c 4 "$p" 2>/dev/null | grep -q 'ELF' || continue
+		# python3.6 and python3.6m are often one file under two names.
+		local id
+		id=$(stat -L -c '%d:%i' "$p")
+		[ -n "${seen[$id]:-}" ] && continue
+		seen[$id]=1
+		local v
+		v=$("$p" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null) || continue
+		printf '%s %s\n' "$v" "$p"
+	done | sort -t. -k1,1n -k2,2n -k3,3n
+}
+
+# True when VERSION (X.Y.Z) is one pymfrag supports.
+pmf_supported() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$1"
+	[ "$major" = 3 ] && [ "$minor" -ge 6 ] && [ "$minor" -le 14 ]
+}
+
+# pmf_minor VERSION: the minor number.
+pmf_minor() {
+	local minor
+	IFS=. read -r _ minor _ <<<"$1"
+	echo "$minor"
+}
+
+# pmf_start_target PY HEAP ORACLE [ENV=VAL...]: starts the test target and
+# waits until its oracle is complete.  Sets PMF_TARGET (the PID).
+pmf_start_target() {
+	local py=$1 heap=$2 oracle=$3
+	shift 3
+	local out="$oracle.stdout"
+	rm -f "$oracle" "$oracle".*
+	env "$@" "$py" "$TESTS_SRCDIR/integration/py/target.py" "$heap" \
+		"$oracle" >"$out" 2>"$oracle.stderr" &
+	PMF_TARGET=$!
+	PMF_PIDS+=("$PMF_TARGET")
+	local i marker=
+	for ((i = 0; i < 1200; i++)); do
+		if ! kill -0 "$PMF_TARGET" 2>/dev/null; then
+			pmf_fail "$py $heap: target exited: $(head -c 400 "$oracle.stderr")"
+			return 1
+		fi
+		[ -z "$marker" ] && marker=$(sed -n 's/^marker: //p' "$out")
+		# The oracle is complete when its last line (the marker) is
+		# there and ends with a newline: CPython writes it in pieces.
+		if [ -n "$marker" ] && [ -s "$oracle" ] &&
+			grep -qF "$marker" "$oracle" &&
+			[ -z "$(tail -c 1 "$oracle")" ]; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	pmf_fail "$py $heap: target did not print its statistics in 60 s"
+	return 1
+}
+
+pmf_stop_target() {
+	kill -9 "$PMF_TARGET" 2>/dev/null
+	wait "$PMF_TARGET" 2>/dev/null
+	return 0
+}
+
+# pmf_alloc_part FILE: CPython's allocator statistics in FILE, from
+# "Small block threshold" through the last "Total" line.
+pmf_alloc_part() {
+	awk '/^Small block threshold/ { p = 1 }
+	     p { buf = buf $0 "\n"; if ($1 == "Total") { out = out buf; buf = "" } }
+	     END { printf "%s", out }' "$1"
+}
+
+# pmf_same WHAT EXPECTED ACTUAL: byte comparison with a diff on failure.
+pmf_same() {
+	if cmp -s "$2" "$3"; then
+		pmf_ok
+	else
+		pmf_fail "$1"
+		diff "$2" "$3" | head -20
+	fi
+}
+
+# pmf_finish NAME VERSIONS...: prints what was exercised; fails if
+# nothing was, or if anything failed.
+pmf_finish() {
+	local name=$1
+	shift
+	if [ $# -eq 0 ]; then
+		pmf_log "$name: no CPython interpreter was exercised (install one, or set PMF_TEST_PYTHONS)"
+		exit 1
+	fi
+	pmf_log "$name: exercised CPython $*"
+	pmf_log "$name: $PMF_CHECKS checks passed, $PMF_FAILS failed"
+	[ "$PMF_FAILS" -eq 0 ]
+}
