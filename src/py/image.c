@@ -39,6 +39,7 @@ static const struct symdef symdefs[PMF__S_COUNT] = {
 	[PMF__S_FN_RAW] = {"_PyMem_RawMalloc", "obmalloc.c"},
 	[PMF__S_FN_MIMALLOC] = {"_PyObject_MiMalloc", "obmalloc.c"},
 	[PMF__S_REF_DEBUG] = {"_Py_NegativeRefcount", NULL},
+	[PMF__S_RAWMALLOC] = {"PyMem_RawMalloc", NULL},
 };
 
 const char *

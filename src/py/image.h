@@ -32,6 +32,7 @@ enum pmf__symid {
 	PMF__S_FN_RAW,          /* _PyMem_RawMalloc */
 	PMF__S_FN_MIMALLOC,     /* _PyObject_MiMalloc (3.13+) */
 	PMF__S_REF_DEBUG,       /* _Py_NegativeRefcount: a Py_DEBUG build */
+	PMF__S_RAWMALLOC,       /* PyMem_RawMalloc (exported) */
 	PMF__S_COUNT
 };
 

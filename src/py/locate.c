@@ -7,7 +7,8 @@
  *             obmalloc_state_main (3.13+);
  *  debugfile  the same symbols from the detached debug file;
  *  table      _PyRuntime (always exported) + the layout row (3.12+);
- *  scan       no symbols at all (not available in this build).
+ *  scan       no symbols: <= 3.11 by memory and machine code (scan.c),
+ *             3.12+ by probing _PyRuntime (probe.c).
  * Whatever finds a state, the state is read and checked before use.
  */
 #include "config.h"
@@ -15,35 +16,41 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "os/clock.h"
 #include "os/debugfile.h"
 #include "py/pytarget.h"
+#include "py/scan.h"
 
-/* pymalloc's allocator-function symbols and the obj-domain slots. */
+/* pymalloc's allocator functions and the allocator slots, from symbols
+ * where there are some.  The slots of 3.12+ are in _PyRuntime.allocators:
+ * standard {raw, mem, obj}, each a 40-byte PyMemAllocatorEx. */
 static void
 set_probe(struct pmf__pyt *t, const struct pmf__syms *s)
 {
 	struct pmf__alloc_probe *p = &t->probe;
 	const struct pmf__layout *l = t->layout;
-	if (pmf__sym_ok(s, PMF__S_FN_PYMALLOC))
-		p->fn_pymalloc = pmf__sym_addr(s, PMF__S_FN_PYMALLOC);
-	if (pmf__sym_ok(s, PMF__S_FN_DEBUG))
-		p->fn_debug = pmf__sym_addr(s, PMF__S_FN_DEBUG);
-	if (pmf__sym_ok(s, PMF__S_FN_RAW))
-		p->fn_raw = pmf__sym_addr(s, PMF__S_FN_RAW);
-	if (pmf__sym_ok(s, PMF__S_FN_MIMALLOC))
-		p->fn_mimalloc = pmf__sym_addr(s, PMF__S_FN_MIMALLOC);
+	static const struct {
+		enum pmf__symid id;
+		size_t off;
+	} fns[] = {
+		{PMF__S_FN_PYMALLOC, offsetof(struct pmf__alloc_probe,
+					      fn_pymalloc)},
+		{PMF__S_FN_DEBUG, offsetof(struct pmf__alloc_probe, fn_debug)},
+		{PMF__S_FN_RAW, offsetof(struct pmf__alloc_probe, fn_raw)},
+		{PMF__S_FN_MIMALLOC, offsetof(struct pmf__alloc_probe,
+					      fn_mimalloc)},
+	};
+	for (size_t i = 0; i < PMF_ARRAY_SIZE(fns); i++)
+		if (pmf__sym_ok(s, fns[i].id))
+			*(uint64_t *)((char *)p + fns[i].off) =
+				pmf__sym_addr(s, fns[i].id);
 	if (l->kind == PMF__STATE_STATICS) {
-		/* PyMemAllocatorEx {ctx, malloc, ...}; _PyMem_Debug is
-		 * {raw, mem, obj} of {char api_id; PyMemAllocatorEx}. */
 		if (pmf__sym_ok(s, PMF__S_OBJ_ALLOCATOR))
 			p->obj_malloc_slot =
 				pmf__sym_addr(s, PMF__S_OBJ_ALLOCATOR) + 8;
-		if (pmf__sym_ok(s, PMF__S_MEM_DEBUG))
-			p->dbg_obj_slot =
-				pmf__sym_addr(s, PMF__S_MEM_DEBUG) + 96 + 16;
 	} else if (t->runtime != 0) {
 		p->obj_malloc_slot = t->runtime + l->rt_obj_alloc + 8;
-		p->dbg_obj_slot = t->runtime + l->rt_dbg_obj + 16;
+		p->raw_malloc_slot = t->runtime + l->rt_obj_alloc - 80 + 8;
 	}
 }
 
@@ -173,6 +180,9 @@ validate(struct pmf__pyt *t, const struct pmf__state_ref *ref,
 	}
 	pmf__state_check(&st, ref, &t->geom, &t->maps, &t->mem, &c);
 	pmf__state_free(&st);
+	if (!st.have_counters)
+		return pmf__err_set(e, PMF_ENOSTATE,
+				    "the arena counters were not found");
 	if (!pmf__check_passes(&c, false))
 		return pmf__err_set(e, PMF_ECORRUPT,
 				    "%llu of %llu arenas and %u of %u size "
@@ -204,6 +214,88 @@ load_debugfile(struct pmf__pyt *t, const char *debug_dir, struct pmf__err *e)
 	return 0;
 }
 
+/* <= 3.11 without symbols: the memory route and the code route must
+ * agree on every address both of them find. */
+static int
+from_scan_statics(struct pmf__pyt *t, struct pmf__state_ref *ref,
+		  char *detail, size_t dlen, struct pmf__err *e)
+{
+	struct pmf__dms_code c;
+	struct pmf__scan s;
+	int rc = pmf__scan_code(t, &c, e);
+	if (rc < 0)
+		return rc;
+	if ((rc = pmf__scan_statics(t, &s, e)) < 0)
+		return rc;
+	pmf__sb_printf(&t->log,
+		       "scan: %u instructions of _PyObject_DebugMallocStats; "
+		       "%llu bytes of .data/.bss, %u candidate tables, "
+		       "%u valid\n",
+		       c.insns, (unsigned long long)s.scanned, s.candidates,
+		       s.tables);
+	if (t->layout->radix && (c.map_mid == 0 || c.map_bot == 0))
+		return pmf__err_set(e, PMF_ENOSTATE,
+				    "the code of _PyObject_DebugMallocStats "
+				    "does not show the arena map counters");
+	if (s.table != 0) {
+		uint64_t v = 0;
+		uint32_t m = 0;
+		bool var = false;
+		for (unsigned i = 0; i < s.nvars; i++)
+			var |= s.vars[i] == c.arenas;
+		if (!var || pmf__mem_read_u64(&t->mem, c.arenas, &v, NULL) < 0 ||
+		    v != s.table ||
+		    pmf__mem_read_u32(&t->mem, c.maxarenas, &m, NULL) < 0 ||
+		    m != s.maxarenas)
+			return pmf__err_set(
+				e, PMF_ECORRUPT,
+				"the machine code names arenas at 0x%llx, "
+				"but the arena table found in memory is "
+				"0x%llx (size %u)",
+				(unsigned long long)c.arenas,
+				(unsigned long long)s.table, s.maxarenas);
+	}
+	*ref = (struct pmf__state_ref){
+		.usedpools = s.usedpools,
+		.nusedpools = s.nusedpools,
+		.arenas = c.arenas,
+		.maxarenas = c.maxarenas,
+		.ntimes = c.ntimes,
+		.highwater = c.highwater,
+		.map_mid = t->layout->radix ? c.map_mid : 0,
+		.map_bot = t->layout->radix ? c.map_bot : 0,
+	};
+	t->probe.obj_malloc_slot = c.obj_malloc_slot;
+	memcpy(t->probe.code_fns, c.fns, sizeof(c.fns));
+	t->probe.ncode_fns = c.nfns;
+	snprintf(detail, dlen,
+		 "arenas at 0x%llx (table 0x%llx), usedpools at 0x%llx, "
+		 "counters from the code of _PyObject_DebugMallocStats",
+		 (unsigned long long)ref->arenas, (unsigned long long)s.table,
+		 (unsigned long long)s.usedpools);
+	return 0;
+}
+
+static int
+from_scan(struct pmf__pyt *t, struct pmf__state_ref *ref, char *detail,
+	  size_t dlen, struct pmf__err *e)
+{
+	if (t->layout->kind == PMF__STATE_STATICS)
+		return from_scan_statics(t, ref, detail, dlen, e);
+	uint64_t base;
+	int rc = pmf__scan_probe(t, &base, e);
+	if (rc < 0)
+		return rc;
+	pmf__state_ref_struct(ref, base, &t->layout->st, t->layout->radix);
+	snprintf(detail, dlen, "state at _PyRuntime + %llu, found by probing",
+		 (unsigned long long)(base - t->runtime));
+	/* The struct offsets are the same in every 3.12-3.14 build; the
+	 * runtime ones may not be, so the allocator slots come from the
+	 * code of the exported allocator functions. */
+	t->probe.raw_malloc_slot = pmf__scan_slot(t, PMF__S_RAWMALLOC);
+	return 0;
+}
+
 /* Tries one method; on success t->main and t->locate_detail are set. */
 static int
 try_method(struct pmf__pyt *t, enum pmf_locate m, const char *debug_dir,
@@ -212,6 +304,7 @@ try_method(struct pmf__pyt *t, enum pmf_locate m, const char *debug_dir,
 	struct pmf__state_ref ref;
 	char detail[200];
 	int rc;
+	uint64_t t0 = pmf__now_ns();
 	switch (m) {
 	case PMF_LOCATE_SYMBOLS:
 		rc = from_symbols(t, &t->syms, t->img.mod.path, &ref, detail,
@@ -227,8 +320,7 @@ try_method(struct pmf__pyt *t, enum pmf_locate m, const char *debug_dir,
 		rc = from_table(t, &ref, detail, sizeof(detail), e);
 		break;
 	case PMF_LOCATE_SCAN:
-		rc = pmf__err_set(e, PMF_ENOSTATE,
-				  "the symbol-less scan is not implemented");
+		rc = from_scan(t, &ref, detail, sizeof(detail), e);
 		break;
 	default:
 		rc = pmf__err_set(e, PMF_EINVAL, "unknown locate method");
@@ -239,12 +331,14 @@ try_method(struct pmf__pyt *t, enum pmf_locate m, const char *debug_dir,
 		pmf__sb_printf(&t->log, "%s: %s\n", pmf_locate_name(m), e->msg);
 		return rc;
 	}
+	t->locate_us = (pmf__now_ns() - t0) / 1000;
 	t->main = ref;
 	t->have_main = true;
 	t->method = m;
 	snprintf(t->locate_detail, sizeof(t->locate_detail), "%s", detail);
-	pmf__sb_printf(&t->log, "%s: found the state: %s\n",
-		       pmf_locate_name(m), detail);
+	pmf__sb_printf(&t->log, "%s: found the state in %.1f ms: %s\n",
+		       pmf_locate_name(m), (double)t->locate_us / 1000.0,
+		       detail);
 	return 0;
 }
 
@@ -279,7 +373,7 @@ pmf__locate(struct pmf__pyt *t, enum pmf_locate method, const char *debug_dir,
 	} else {
 		static const enum pmf_locate order[] = {
 			PMF_LOCATE_SYMBOLS, PMF_LOCATE_DEBUGFILE,
-			PMF_LOCATE_TABLE};
+			PMF_LOCATE_TABLE, PMF_LOCATE_SCAN};
 		struct pmf__err first = {0};
 		rc = PMF_ENOSTATE;
 		for (size_t i = 0; i < PMF_ARRAY_SIZE(order) && rc < 0; i++) {
@@ -298,13 +392,16 @@ pmf__locate(struct pmf__pyt *t, enum pmf_locate method, const char *debug_dir,
 			rc = first.code;
 			if (rc == PMF_ENOSTATE && !t->syms.has_symtab)
 				pmf__err_set(e, PMF_ENOSTATE,
-					     "%s is stripped (no .symtab) and "
-					     "no debug file matches its "
-					     "build-id %s",
+					     "the allocator state of %s was "
+					     "not found: it has no symbols, no "
+					     "debug file matches its build-id "
+					     "%s, and the symbol-less scan "
+					     "failed (%s)",
 					     t->img.mod.path,
 					     t->img.mod.elf.build_id[0]
 						     ? t->img.mod.elf.build_id
-						     : "(none)");
+						     : "(none)",
+					     first.msg);
 		}
 	}
 	if (rc < 0)
@@ -314,5 +411,19 @@ pmf__locate(struct pmf__pyt *t, enum pmf_locate method, const char *debug_dir,
 	if (t->debug_open)
 		/* Functions the image's own tables lack are in there. */
 		set_probe(t, &t->dsyms);
+	if (t->probe.raw_malloc_slot == 0)
+		t->probe.raw_malloc_slot = pmf__scan_slot(t, PMF__S_RAWMALLOC);
+	if (t->probe.fn_pymalloc == 0 && t->probe.ncode_fns == 0) {
+		/* No symbols for the functions: take the ones the code of
+		 * _PyObject_DebugMallocStats compares the obj malloc with. */
+		struct pmf__dms_code c;
+		struct pmf__err e2 = {0};
+		(void)pmf__scan_code(t, &c, &e2);
+		memcpy(t->probe.code_fns, c.fns, sizeof(c.fns));
+		t->probe.ncode_fns = c.nfns;
+		if (t->probe.obj_malloc_slot == 0 &&
+		    t->layout->kind == PMF__STATE_STATICS)
+			t->probe.obj_malloc_slot = c.obj_malloc_slot;
+	}
 	return 0;
 }

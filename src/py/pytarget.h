@@ -19,11 +19,17 @@
 #include "py/state.h"
 #include "py/version.h"
 
-/* What the allocator-mode check compares. */
+#define PMF__CODE_FNS 8
+
+/* What the allocator-mode check compares; 0 = unknown. */
 struct pmf__alloc_probe {
-	uint64_t obj_malloc_slot; /* address of the obj domain's malloc */
-	uint64_t dbg_obj_slot;    /* malloc the debug hooks wrap for obj */
-	uint64_t fn_pymalloc, fn_debug, fn_raw, fn_mimalloc;
+	uint64_t obj_malloc_slot; /* &obj allocator.malloc (ctx 8 before) */
+	uint64_t raw_malloc_slot; /* &raw allocator.malloc */
+	uint64_t fn_pymalloc, fn_debug, fn_raw, fn_mimalloc; /* symbols */
+	/* Without symbols: functions _PyObject_DebugMallocStats compares
+	 * the obj malloc with; _PyObject_Malloc is one of them. */
+	uint64_t code_fns[PMF__CODE_FNS];
+	unsigned ncode_fns;
 };
 
 struct pmf__pyt {
@@ -53,6 +59,7 @@ struct pmf__pyt {
 	bool have_main;
 	uint64_t runtime; /* _PyRuntime in the target, 0 if none */
 	struct pmf__alloc_probe probe;
+	uint64_t locate_us; /* time the successful method took */
 
 	struct pmf__sb log;
 };

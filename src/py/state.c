@@ -32,8 +32,8 @@ pmf__state_ref_struct(struct pmf__state_ref *r, uint64_t base,
 	}
 }
 
-static void
-decode_ao(const unsigned char *p, struct pmf__ao *a)
+void
+pmf__ao_decode(const unsigned char *p, struct pmf__ao *a)
 {
 	a->address = pmf__ld64(p + PMF__AO_ADDRESS);
 	a->pool_address = pmf__ld64(p + PMF__AO_POOL_ADDRESS);
@@ -79,10 +79,12 @@ pmf__state_read(struct pmf__mem *mem, const struct pmf__state_ref *ref,
 				    (unsigned long long)st->arenas_ptr, max);
 
 	bool ok = true;
-	st->ncur = scalar(mem, ref->ncur, 8, &ok);
 	st->ntimes = scalar(mem, ref->ntimes, 8, &ok);
 	st->highwater = scalar(mem, ref->highwater, 8, &ok);
 	st->have_counters = ok;
+	ok = true;
+	st->ncur = scalar(mem, ref->ncur, 8, &ok);
+	st->have_ncur = ok;
 	ok = ref->map_mid != 0;
 	st->map_mid = (int32_t)scalar(mem, ref->map_mid, 4, &ok);
 	st->map_bot = (int32_t)scalar(mem, ref->map_bot, 4, &ok);
@@ -111,7 +113,7 @@ pmf__state_read(struct pmf__mem *mem, const struct pmf__state_ref *ref,
 	rc = pmf__mem_read(mem, st->arenas_ptr, raw, bytes, e);
 	if (rc == 0) {
 		for (uint32_t i = 0; i < max; i++) {
-			decode_ao(raw + (size_t)i * PMF__AO_SIZE, &st->ao[i]);
+			pmf__ao_decode(raw + (size_t)i * PMF__AO_SIZE, &st->ao[i]);
 			if (st->ao[i].address != 0)
 				st->live++;
 		}
@@ -157,6 +159,49 @@ pmf__ao_valid(const struct pmf__ao *a, const struct pmf__geom *g,
 		snprintf(why, whylen, "arena 0x%llx: %s",
 			 (unsigned long long)a->address, r);
 	return r == NULL;
+}
+
+uint64_t
+pmf__first_pools_bad(struct pmf__mem *mem, const struct pmf__geom *geom,
+		     const struct pmf__ao *ao, uint32_t m)
+{
+	enum { BATCH = 256 };
+	struct pmf__iov iov[BATCH];
+	unsigned char hdr[BATCH][PMF__PH_SIZE];
+	uint32_t idx[BATCH];
+	struct pmf__geom g = *geom; /* accepting may adopt a spacing */
+	uint64_t bad = 0;
+	uint32_t i = 0;
+	while (i < m) {
+		size_t n = 0;
+		for (; i < m && n < BATCH; i++) {
+			uint64_t first =
+				pmf__round_up(ao[i].address, g.pool_size);
+			if (ao[i].address == 0 || ao[i].pool_address <= first)
+				continue; /* unused, or nothing carved */
+			iov[n] = (struct pmf__iov){.addr = first,
+						   .buf = hdr[n],
+						   .len = PMF__PH_SIZE};
+			idx[n++] = i;
+		}
+		if (n > 0 && pmf__mem_readv(mem, iov, n, NULL) < 0)
+			return m;
+		for (size_t k = 0; k < n; k++) {
+			const unsigned char *h = hdr[k];
+			uint32_t count = pmf__ld32(h + PMF__PH_COUNT);
+			uint32_t next = pmf__ld32(h + PMF__PH_NEXTOFFSET);
+			if (iov[k].err != 0 ||
+			    pmf__ld32(h + PMF__PH_ARENAINDEX) != idx[k])
+				bad++;
+			else if (count != 0 &&
+				 (!pmf__geom_accept(
+					  &g, pmf__ld32(h + PMF__PH_SZIDX),
+					  pmf__ld32(h + PMF__PH_MAXNEXTOFFSET)) ||
+				  next > g.pool_size || next < g.overhead))
+				bad++;
+		}
+	}
+	return bad;
 }
 
 /* Index of the arena containing ADDR, or -1. */
@@ -263,11 +308,18 @@ pmf__state_check(const struct pmf__state *st, const struct pmf__state_ref *ref,
 					 why);
 		}
 	}
+	uint64_t fp = pmf__first_pools_bad(mem, g, st->ao, st->maxarenas);
+	if (fp > 0) {
+		c->bad_used += fp;
+		note(c, "%llu arenas whose first pool does not belong to them",
+		     (unsigned long long)fp);
+	}
 	/* The counters describe the same arenas; the table is the truth,
 	 * CPython asserts narenas_currently_allocated equals its count. */
 	c->counters_ok = !st->have_counters ||
-			 (st->ncur == c->live && st->highwater >= st->ncur &&
-			  st->ntimes >= st->highwater);
+			 (st->highwater >= c->live && st->ntimes >= st->highwater);
+	if (st->have_ncur && st->ncur != c->live)
+		c->counters_ok = false;
 	if (!c->counters_ok)
 		note(c, "arena counters disagree with the table (%llu live, "
 			"%llu counted)",

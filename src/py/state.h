@@ -37,13 +37,18 @@ struct pmf__ao {
 	uint64_t nextarena, prevarena;
 };
 
+/* Decodes the 48-byte arena_object at P. */
+void pmf__ao_decode(const unsigned char *p, struct pmf__ao *a);
+
 /* Values read at one moment. */
 struct pmf__state {
 	uint64_t arenas_ptr;
 	uint32_t maxarenas;
 	uint64_t ncur, ntimes, highwater;
 	int32_t map_mid, map_bot;
-	bool have_counters, have_map;
+	bool have_counters; /* ntimes and highwater (printed by CPython) */
+	bool have_ncur;     /* narenas_currently_allocated: a cross-check */
+	bool have_map;
 	struct pmf__ao *ao; /* maxarenas entries */
 	size_t ao_cap;
 	uint64_t usedpools[PMF__USEDPOOLS_MAX];
@@ -62,6 +67,12 @@ int pmf__state_read(struct pmf__mem *mem, const struct pmf__state_ref *ref,
 		    struct pmf__err *e);
 
 void pmf__state_free(struct pmf__state *st);
+
+/* Checks the first carved pool of each live arena in AO[0..M): it must
+ * name its arena and, if in use, a class that fits its maxnextoffset.
+ * Returns the number of arenas failing (a read failure counts as all). */
+uint64_t pmf__first_pools_bad(struct pmf__mem *mem, const struct pmf__geom *g,
+			      const struct pmf__ao *ao, uint32_t m);
 
 /* What the checks found. */
 struct pmf__check {
