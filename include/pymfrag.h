@@ -264,6 +264,10 @@ struct pmf_interp_stats {
 	struct pmf_byte_partition bytes;
 	struct pmf_arena_map arena_map;
 	uint64_t pools_failed_validation; /* torn or invalid pools skipped */
+	/* 3.6/3.7 under the debug hooks: how many times the object
+	 * allocator was called (CPython prints it with the arena lines). */
+	bool has_debug_malloc_calls;
+	uint64_t debug_malloc_calls;
 };
 
 /* Process memory, from /proc/PID/smaps_rollup and /proc/PID/status. */
@@ -273,6 +277,16 @@ struct pmf_process_mem {
 	uint64_t anon_bytes;     /* Pss_Anon where the kernel has it */
 	uint64_t hwm_bytes;      /* VmHWM: peak RSS */
 	unsigned threads;
+};
+
+/* Where the main interpreter's allocator state was found, field by field
+ * (0 = not located): for comparing locate methods, and for debugging. */
+struct pmf_state_addresses {
+	uint64_t state;     /* struct _obmalloc_state (3.12+), else 0 */
+	uint64_t usedpools, arenas, maxarenas;
+	uint64_t ntimes_arena_allocated, narenas_highwater;
+	uint64_t narenas_currently_allocated;
+	uint64_t arena_map_mid_count, arena_map_bot_count;
 };
 
 /* Everything about a snapshot that is not per interpreter. */
@@ -296,6 +310,8 @@ struct pmf_snapshot_info {
 	uint64_t pools_failed_validation; /* sum over interpreters */
 	struct pmf_process_mem process;
 	size_t ninterps;              /* obmalloc states in the snapshot */
+	struct pmf_state_addresses located; /* main state's fields */
+	uint64_t locate_us;           /* time locating took at open */
 };
 
 /* The snapshot's summary; never NULL for a valid snapshot. */

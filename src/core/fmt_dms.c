@@ -45,6 +45,9 @@ pmf__dms_interp(const struct pmf_snapshot_info *in,
 				(unsigned long long)c->blocks_available);
 	}
 	pmf__out_puts(o, "\n");
+	if (it->has_debug_malloc_calls)
+		printone(o, "# times object malloc called",
+			 it->debug_malloc_calls);
 	const struct pmf_arena_counters *a = &it->arenas;
 	printone(o, "# arenas allocated total", a->allocated_total);
 	printone(o, "# arenas reclaimed", a->reclaimed);

@@ -51,6 +51,11 @@ interp_body(struct pmf__json *j, const struct pmf_interp_stats *it)
 	pmf__json_ku64(j, "state_address", it->state_address);
 	pmf__json_ku64(j, "pools_failed_validation",
 		       it->pools_failed_validation);
+	pmf__json_key(j, "debug_malloc_calls");
+	if (it->has_debug_malloc_calls)
+		pmf__json_u64(j, it->debug_malloc_calls);
+	else
+		pmf__json_null(j);
 
 	const struct pmf_arena_counters *a = &it->arenas;
 	pmf__json_key(j, "arenas");
@@ -134,6 +139,21 @@ pmf__fmt_json(const struct pmf_snapshot *s, const struct pmf__sel *sel,
 	pmf__json_obj_begin(&j);
 	pmf__json_kstr(&j, "method", pmf_locate_name(in->locate_method));
 	pmf__json_kstr(&j, "detail", in->locate_detail);
+	pmf__json_ku64(&j, "elapsed_us", in->locate_us);
+	const struct pmf_state_addresses *a = &in->located;
+	pmf__json_key(&j, "addresses");
+	pmf__json_obj_begin(&j);
+	pmf__json_ku64(&j, "state", a->state);
+	pmf__json_ku64(&j, "usedpools", a->usedpools);
+	pmf__json_ku64(&j, "arenas", a->arenas);
+	pmf__json_ku64(&j, "maxarenas", a->maxarenas);
+	pmf__json_ku64(&j, "ntimes_arena_allocated", a->ntimes_arena_allocated);
+	pmf__json_ku64(&j, "narenas_highwater", a->narenas_highwater);
+	pmf__json_ku64(&j, "narenas_currently_allocated",
+		       a->narenas_currently_allocated);
+	pmf__json_ku64(&j, "arena_map_mid_count", a->arena_map_mid_count);
+	pmf__json_ku64(&j, "arena_map_bot_count", a->arena_map_bot_count);
+	pmf__json_obj_end(&j);
 	pmf__json_obj_end(&j);
 	pmf__json_ku64(&j, "arena_size", in->arena_size);
 	pmf__json_ku64(&j, "pool_size", in->pool_size);

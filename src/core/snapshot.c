@@ -96,6 +96,8 @@ walk_state(pmf_target *t, struct pmf_snapshot *s,
 	out->id = ir->id;
 	out->is_main = ir->is_main;
 	out->state_address = ir->ref.base ? ir->ref.base : ir->ref.arenas;
+	out->debug_malloc_calls = st.serialno;
+	out->has_debug_malloc_calls = st.have_serialno;
 	rc = pmf__walk(&pt->mem, &st, &pt->geom, strict, &w, e);
 	if (rc < 0)
 		goto out;
@@ -158,6 +160,10 @@ one_pass(pmf_target *t, struct pmf_snapshot *s, bool nonblocking,
 	char detail[160];
 	s->info.allocator = pmf__allocator(pt, has_arenas, detail,
 					   sizeof(detail));
+	/* CPython prints the debug hooks' count only while they are on. */
+	for (size_t i = 0; i < s->n; i++)
+		s->interps[i].has_debug_malloc_calls &=
+			s->info.allocator == PMF_ALLOC_PYMALLOC_DEBUG;
 	free((void *)s->info.allocator_detail);
 	s->info.allocator_detail = strdup(detail);
 	if (s->info.allocator_detail == NULL)
@@ -209,6 +215,18 @@ pmf_snapshot_take(pmf_target *t, unsigned flags, pmf_snapshot **out)
 	in->python = t->py;
 	in->locate_method = pt->method;
 	in->nonblocking = nonblocking;
+	in->locate_us = pt->locate_us;
+	in->located = (struct pmf_state_addresses){
+		.state = pt->main.base,
+		.usedpools = pt->main.usedpools,
+		.arenas = pt->main.arenas,
+		.maxarenas = pt->main.maxarenas,
+		.ntimes_arena_allocated = pt->main.ntimes,
+		.narenas_highwater = pt->main.highwater,
+		.narenas_currently_allocated = pt->main.ncur,
+		.arena_map_mid_count = pt->main.map_mid,
+		.arena_map_bot_count = pt->main.map_bot,
+	};
 
 	int rc = 0;
 	if (pt->have_main) {

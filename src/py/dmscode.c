@@ -95,6 +95,9 @@ note_insn(struct walker *w, const struct pmf__insn *in)
 			c->ntimes = a;
 		else if (c->highwater == 0 && a != c->ntimes)
 			c->highwater = a;
+		else if (c->serialno == 0 && c->highwater != 0 &&
+			 a != c->ntimes && a != c->highwater)
+			c->serialno = a;
 	}
 }
 
@@ -154,7 +157,8 @@ pmf__scan_code(struct pmf__pyt *t, struct pmf__dms_code *c,
 		size = MAX_BODY;
 	for (int hop = 0; hop <= MAX_HOPS && vaddr != 0; hop++) {
 		uint64_t next = walk_body(&w, vaddr, size);
-		if (c->highwater != 0)
+		if (c->highwater != 0 && (c->map_bot != 0 || c->serialno != 0 ||
+					  next == 0))
 			break;
 		/* A clone's size is unknown: decode up to the bound. */
 		vaddr = next;
@@ -168,6 +172,39 @@ pmf__scan_code(struct pmf__pyt *t, struct pmf__dms_code *c,
 				    "instructions read)",
 				    c->insns);
 	return 0;
+}
+
+unsigned
+pmf__scan_checker(struct pmf__pyt *t, enum pmf__symid fn, uint64_t *slot,
+		  uint64_t *fns, unsigned max)
+{
+	const struct pmf__elf *elf = &t->img.mod.elf;
+	if (elf->machine != EM_X86_64 || !pmf__sym_ok(&t->syms, fn))
+		return 0;
+	uint64_t vaddr = t->syms.s[fn].link;
+	size_t len = t->syms.s[fn].size ? (size_t)t->syms.s[fn].size : 128;
+	if (len > 512)
+		len = 512;
+	const unsigned char *code = pmf__elf_vaddr_bytes(elf, vaddr, len);
+	if (code == NULL)
+		return 0;
+	struct pmf__dms_code c;
+	memset(&c, 0, sizeof(c));
+	struct walker w = {.elf = elf, .bias = t->img.mod.bias, .c = &c};
+	for (size_t off = 0; off < len;) {
+		struct pmf__insn in;
+		unsigned k = pmf__x86_decode(code + off, len - off,
+					     vaddr + off, &in);
+		if (k == 0)
+			break;
+		c.insns++;
+		note_insn(&w, &in);
+		off += k;
+	}
+	*slot = c.obj_malloc_slot;
+	unsigned n = c.nfns < max ? c.nfns : max;
+	memcpy(fns, c.fns, n * sizeof(*fns));
+	return n;
 }
 
 uint64_t

@@ -40,6 +40,8 @@ static const struct symdef symdefs[PMF__S_COUNT] = {
 	[PMF__S_FN_MIMALLOC] = {"_PyObject_MiMalloc", "obmalloc.c"},
 	[PMF__S_REF_DEBUG] = {"_Py_NegativeRefcount", NULL},
 	[PMF__S_RAWMALLOC] = {"PyMem_RawMalloc", NULL},
+	[PMF__S_SERIALNO] = {"serialno", "obmalloc.c"},
+	[PMF__S_PYMALLOC_ENABLED] = {"_PyMem_PymallocEnabled", NULL},
 };
 
 const char *

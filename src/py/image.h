@@ -33,6 +33,8 @@ enum pmf__symid {
 	PMF__S_FN_MIMALLOC,     /* _PyObject_MiMalloc (3.13+) */
 	PMF__S_REF_DEBUG,       /* _Py_NegativeRefcount: a Py_DEBUG build */
 	PMF__S_RAWMALLOC,       /* PyMem_RawMalloc (exported) */
+	PMF__S_SERIALNO,        /* 3.6/3.7 debug hooks' malloc count */
+	PMF__S_PYMALLOC_ENABLED, /* _PyMem_PymallocEnabled (3.6, exported) */
 	PMF__S_COUNT
 };
 

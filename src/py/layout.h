@@ -80,6 +80,7 @@ struct pmf__layout {
 	/* PyInterpreterState. */
 	uint32_t is_next, is_id, is_feature_flags, is_obmalloc;
 	bool debug_offsets;       /* _Py_DebugOffsets at _PyRuntime+0 */
+	bool serialno;            /* debug hooks count mallocs (3.6, 3.7) */
 
 	const char *verified;     /* how the offsets were checked */
 };

@@ -42,9 +42,9 @@
 
 static const struct pmf__layout layouts[] = {
 	{.major = 3, .minor = 6, .build = "default", SMALL_ARENAS,
-	 .kind = PMF__STATE_STATICS, .verified = "pyenv 3.6.15 (gdb, nm)"},
+	 .kind = PMF__STATE_STATICS, .serialno = true, .verified = "pyenv 3.6.15 (gdb, nm)"},
 	{.major = 3, .minor = 7, .build = "default", SMALL_ARENAS,
-	 .kind = PMF__STATE_STATICS, .verified = "pyenv 3.7.16 (gdb, nm)"},
+	 .kind = PMF__STATE_STATICS, .serialno = true, .verified = "pyenv 3.7.16 (gdb, nm)"},
 	{.major = 3, .minor = 8, .build = "default", SMALL_ARENAS,
 	 .kind = PMF__STATE_STATICS, .verified = "pyenv 3.8.18 (gdb, nm)"},
 	{.major = 3, .minor = 9, .build = "default", SMALL_ARENAS,

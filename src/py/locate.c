@@ -106,6 +106,10 @@ from_symbols(struct pmf__pyt *t, const struct pmf__syms *s, const char *where,
 			ref->map_mid = pmf__sym_addr(s, PMF__S_MAP_MID);
 			ref->map_bot = pmf__sym_addr(s, PMF__S_MAP_BOT);
 		}
+		if (l->serialno && (rc = need(s, PMF__S_SERIALNO, where, e)) < 0)
+			return rc;
+		if (l->serialno)
+			ref->serialno = pmf__sym_addr(s, PMF__S_SERIALNO);
 		snprintf(detail, dlen, "obmalloc.c statics (arenas at 0x%llx) "
 				       "from the %s's .symtab",
 			 (unsigned long long)ref->arenas, s->from);
@@ -264,7 +268,12 @@ from_scan_statics(struct pmf__pyt *t, struct pmf__state_ref *ref,
 		.highwater = c.highwater,
 		.map_mid = t->layout->radix ? c.map_mid : 0,
 		.map_bot = t->layout->radix ? c.map_bot : 0,
+		.serialno = t->layout->serialno ? c.serialno : 0,
 	};
+	if (t->layout->serialno && c.serialno == 0)
+		return pmf__err_set(e, PMF_ENOSTATE,
+				    "the code of _PyObject_DebugMallocStats "
+				    "does not show the debug hooks' counter");
 	t->probe.obj_malloc_slot = c.obj_malloc_slot;
 	memcpy(t->probe.code_fns, c.fns, sizeof(c.fns));
 	t->probe.ncode_fns = c.nfns;
@@ -374,7 +383,7 @@ pmf__locate(struct pmf__pyt *t, enum pmf_locate method, const char *debug_dir,
 		static const enum pmf_locate order[] = {
 			PMF_LOCATE_SYMBOLS, PMF_LOCATE_DEBUGFILE,
 			PMF_LOCATE_TABLE, PMF_LOCATE_SCAN};
-		struct pmf__err first = {0};
+		struct pmf__err first = {0}, scan = {0};
 		rc = PMF_ENOSTATE;
 		for (size_t i = 0; i < PMF_ARRAY_SIZE(order) && rc < 0; i++) {
 			struct pmf__err e1 = {0};
@@ -385,23 +394,31 @@ pmf__locate(struct pmf__pyt *t, enum pmf_locate method, const char *debug_dir,
 				       (rc == PMF_ECORRUPT &&
 					first.code != PMF_ECORRUPT)))
 				first = e1;
+			if (order[i] == PMF_LOCATE_SCAN)
+				scan = e1;
 		}
 		if (rc < 0) {
+			rc = first.code;
 			if (e != NULL)
 				*e = first;
-			rc = first.code;
-			if (rc == PMF_ENOSTATE && !t->syms.has_symtab)
-				pmf__err_set(e, PMF_ENOSTATE,
+			/* Without symbols the scan's reason is the one that
+			 * matters. */
+			if (!t->syms.has_symtab && scan.code != 0) {
+				rc = scan.code;
+				pmf__err_set(e, rc,
 					     "the allocator state of %s was "
-					     "not found: it has no symbols, no "
+					     "not %s: it has no symbols, no "
 					     "debug file matches its build-id "
 					     "%s, and the symbol-less scan "
-					     "failed (%s)",
+					     "says: %s",
 					     t->img.mod.path,
+					     rc == PMF_ECORRUPT ? "valid"
+								: "found",
 					     t->img.mod.elf.build_id[0]
 						     ? t->img.mod.elf.build_id
 						     : "(none)",
-					     first.msg);
+					     scan.msg);
+			}
 		}
 	}
 	if (rc < 0)
@@ -424,6 +441,15 @@ pmf__locate(struct pmf__pyt *t, enum pmf_locate method, const char *debug_dir,
 		if (t->probe.obj_malloc_slot == 0 &&
 		    t->layout->kind == PMF__STATE_STATICS)
 			t->probe.obj_malloc_slot = c.obj_malloc_slot;
+	}
+	if (t->probe.fn_pymalloc == 0 && t->probe.ncode_fns == 0) {
+		/* 3.6 checks in the caller; it exports the check itself. */
+		uint64_t slot = 0;
+		t->probe.ncode_fns = pmf__scan_checker(
+			t, PMF__S_PYMALLOC_ENABLED, &slot, t->probe.code_fns,
+			PMF__CODE_FNS);
+		if (t->probe.obj_malloc_slot == 0)
+			t->probe.obj_malloc_slot = slot;
 	}
 	return 0;
 }

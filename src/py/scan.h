@@ -41,6 +41,7 @@ int pmf__scan_statics(struct pmf__pyt *t, struct pmf__scan *s,
  * seen). */
 struct pmf__dms_code {
 	uint64_t maxarenas, arenas, ntimes, highwater, map_mid, map_bot;
+	uint64_t serialno; /* 3.6/3.7: printed under the debug hooks */
 	/* _PyMem_PymallocEnabled(), inlined at the top, reads the obj
 	 * domain's malloc and compares it with _PyMem_DebugMalloc and
 	 * _PyObject_Malloc: immediates in non-PIE code, lea in PIE code.
@@ -61,6 +62,13 @@ int pmf__scan_code(struct pmf__pyt *t, struct pmf__dms_code *c,
  * calls through: the second of two RIP-relative loads 8 bytes apart
  * (ctx, then malloc).  0 when not found. */
 uint64_t pmf__scan_slot(struct pmf__pyt *t, enum pmf__symid fn);
+
+/* The allocator check of an exported function such as 3.6's
+ * _PyMem_PymallocEnabled: its first 8-byte RIP-relative load (the obj
+ * domain's malloc) and the code addresses it compares with.  Returns the
+ * number of functions found (0 when FN is not exported). */
+unsigned pmf__scan_checker(struct pmf__pyt *t, enum pmf__symid fn,
+			   uint64_t *slot, uint64_t *fns, unsigned max);
 
 /* 3.12+ without a matching layout row: looks for a region of the main
  * interpreter's state (inline, 3.12) or a pointer in it (3.13+) that

@@ -85,6 +85,9 @@ pmf__state_read(struct pmf__mem *mem, const struct pmf__state_ref *ref,
 	ok = true;
 	st->ncur = scalar(mem, ref->ncur, 8, &ok);
 	st->have_ncur = ok;
+	ok = ref->serialno != 0;
+	st->serialno = scalar(mem, ref->serialno, 8, &ok);
+	st->have_serialno = ok;
 	ok = ref->map_mid != 0;
 	st->map_mid = (int32_t)scalar(mem, ref->map_mid, 4, &ok);
 	st->map_bot = (int32_t)scalar(mem, ref->map_bot, 4, &ok);

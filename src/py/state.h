@@ -24,6 +24,7 @@ struct pmf__state_ref {
 	uint64_t arenas, maxarenas;
 	uint64_t ncur, ntimes, highwater;
 	uint64_t map_mid, map_bot;
+	uint64_t serialno; /* 3.6/3.7 debug hooks' counter, 0 if none */
 };
 
 /* Builds the ref of a 3.12+ struct _obmalloc_state at BASE. */
@@ -49,6 +50,8 @@ struct pmf__state {
 	bool have_counters; /* ntimes and highwater (printed by CPython) */
 	bool have_ncur;     /* narenas_currently_allocated: a cross-check */
 	bool have_map;
+	uint64_t serialno;
+	bool have_serialno;
 	struct pmf__ao *ao; /* maxarenas entries */
 	size_t ao_cap;
 	uint64_t usedpools[PMF__USEDPOOLS_MAX];

@@ -76,6 +76,19 @@ expect_err 1 "symbols: no symbol usedpools|no symbol usedpools" report --pid "$B
 start "$TESTS_BUILDDIR/support/fakepy_312"
 expect_err 1 "fail validation.*first pool" report --pid "$BG" --locate table
 
+# Memory that merely resembles an allocator state, in a stripped binary
+# whose code reads statics the way CPython's does: refused, no numbers.
+strip --strip-all -o "$PMF_TMP/lookalike" "$TESTS_BUILDDIR/support/fakepy_311l"
+start "$PMF_TMP/lookalike"
+out=$("$PYMFRAG" report --pid "$BG" 2>"$PMF_TMP/lookalike.err")
+rc=$?
+if [ $rc = 1 ] && [ -z "$out" ] &&
+	grep -q "was not valid: it has no symbols.*fail validation" "$PMF_TMP/lookalike.err"; then
+	pmf_ok
+else
+	pmf_fail "lookalike: exit $rc, stdout '$out', stderr $(cat "$PMF_TMP/lookalike.err")"
+fi
+
 # A real Python for the next cases.
 py=$(pmf_discover_pythons | awk '$1 ~ /^3\.(1[0-4]|[6-9])\./ { p = $2 } END { print p }')
 if [ -z "$py" ]; then

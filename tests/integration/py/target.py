@@ -6,8 +6,10 @@
 # HEAP is one of the builders below.  The script writes "marker: LINE" on
 # stdout, LINE being the last line the oracle will contain; the harness
 # waits for that line to appear in ORACLE.  After the print nothing may
-# allocate: the process only calls time.sleep() (one argument, no
-# allocation) until the harness kills it.
+# allocate or free: the process only calls sleep() (one argument) until
+# the harness kills it.  sleep is bound beforehand: even looking up
+# time.sleep after the print can free a block, when the lookup evicts a
+# name from the type attribute cache (seen on 3.10).
 import os
 import sys
 import time
@@ -85,8 +87,10 @@ def printer(go, oracle):
         time.sleep(0.02)
     fd = os.open(oracle, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 2)
-    sys._debugmallocstats()
-    time.sleep(600)
+    stats = sys._debugmallocstats
+    sleep = time.sleep
+    stats()
+    sleep(600)
 _thread.start_new_thread(printer, (GO, ORACLE_SUB))
 """
 
@@ -139,8 +143,10 @@ def main():
     sys.stdout.flush()
     fd = os.open(oracle, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 2)
-    sys._debugmallocstats()
-    time.sleep(600)
+    stats = sys._debugmallocstats
+    sleep = time.sleep
+    stats()
+    sleep(600)
 
 
 main()
