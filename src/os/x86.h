@@ -24,6 +24,7 @@ enum pmf__insn_kind {
 	PMF__I_RET,          /* C3, C2 iw, and their prefixed forms */
 	PMF__I_JMP_INDIRECT, /* FF /4, FF /5: end of straight-line code */
 	PMF__I_LEA,          /* lea r, mem (8D): the address, not a load */
+	PMF__I_NKINDS        /* count; keep last */
 };
 
 struct pmf__insn {

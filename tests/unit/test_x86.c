@@ -485,7 +485,7 @@ START_TEST(test_walk_dms)
 	bool start[sizeof(code) + 1];
 	size_t n = unhex(dms_hex, code, sizeof(code));
 	size_t off = 0, ninsn = 0, nloads = 0, ntargets = 0;
-	unsigned count[PMF__I_JMP_INDIRECT + 1] = {0};
+	unsigned count[PMF__I_NKINDS] = {0};
 	struct pmf__insn in;
 
 	ck_assert_uint_eq(n, sizeof(code));
