@@ -13,7 +13,9 @@ fi
 out=$(mktemp)
 "$python" "$dir/demo_workload.py" >"$out" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$out"' EXIT
+# Under set -e a failing command in the trap would become the script's
+# status: keep pymfrag's.
+trap 'rc=$?; kill $pid 2>/dev/null; wait $pid 2>/dev/null || :; rm -f "$out"; exit $rc' EXIT
 for _ in $(seq 600); do
 	grep -q '^ready' "$out" && break
 	kill -0 $pid 2>/dev/null || { echo "demo: the workload exited" >&2; exit 1; }
