@@ -128,9 +128,10 @@ enum pmf_format {
 	PMF_FORMAT_TEXT = 0,         /* for people */
 	PMF_FORMAT_JSON,             /* schema in pymfrag(1), schema_version 1 */
 	PMF_FORMAT_DEBUGMALLOCSTATS, /* byte-identical to CPython's own */
+	PMF_FORMAT_PROMETHEUS,       /* Prometheus/OpenMetrics text exposition */
 };
 
-/* "text", "json", "debugmallocstats"; never NULL. */
+/* "text", "json", "debugmallocstats", "prometheus"; never NULL. */
 PMF_API const char *pmf_format_name(enum pmf_format f);
 /* Parses one of the names above.  Returns 0 or PMF_EINVAL. */
 PMF_API int pmf_format_parse(const char *name, enum pmf_format *out);
@@ -201,6 +202,10 @@ typedef struct pmf_snapshot pmf_snapshot;
 #define PMF_SNAP_NONBLOCKING 0x1u /* do not stop the target; torn reads are
                                      counted in pools_failed_validation */
 #define PMF_SNAP_NO_PROCESS 0x2u  /* skip /proc/PID/smaps_rollup and status */
+#define PMF_SNAP_ANALYZE 0x4u     /* also the fragmentation analysis: per-arena
+                                     residency (pagemap), the process memory
+                                     split (smaps), pinned arenas and the
+                                     object types inside them */
 
 /* Takes a snapshot of every obmalloc state in the target.  Without
  * PMF_SNAP_NONBLOCKING the target's threads are stopped for the walk and
@@ -210,6 +215,23 @@ typedef struct pmf_snapshot pmf_snapshot;
  * tracer is attached), PMF_ETIMEDOUT, PMF_EAGAIN. */
 PMF_API int pmf_snapshot_take(pmf_target *t, unsigned flags,
 			      pmf_snapshot **out);
+
+/* Options for pmf_snapshot_take_opts(); a zeroed struct means the
+ * defaults. */
+struct pmf_snapshot_opts {
+	unsigned flags;          /* PMF_SNAP_* */
+	double pinned_below;     /* an arena is pinned when its utilization
+	                            (live block bytes / arena size) is below
+	                            this fraction; 0 means 0.10 */
+	unsigned pinned_examine; /* how many pinned arenas, least utilized
+	                            first, have their objects identified;
+	                            0 means 64 */
+};
+
+/* pmf_snapshot_take() with options. */
+PMF_API int pmf_snapshot_take_opts(pmf_target *t,
+				   const struct pmf_snapshot_opts *opts,
+				   pmf_snapshot **out);
 
 /* Frees a snapshot.  Accepts NULL. */
 PMF_API void pmf_snapshot_free(pmf_snapshot *s);
@@ -253,6 +275,16 @@ struct pmf_arena_map {
 	uint64_t root_bytes, mid_bytes, bot_bytes, total_bytes;
 };
 
+/* One object free list, as CPython's _debugmallocstats prints it:
+ * "<count> free <name> * <object_size> bytes each". */
+struct pmf_freelist {
+	char name[40];        /* "PyFloatObjects", "3-sized PyTupleObjects" */
+	uint64_t count;       /* objects on the list */
+	uint64_t object_size; /* bytes per object, as CPython counts them */
+};
+
+#define PMF_MAX_FREELISTS 32
+
 /* One obmalloc state: the main interpreter's, or a subinterpreter's own. */
 struct pmf_interp_stats {
 	int64_t id;             /* interpreter ID; 0 is the main interpreter */
@@ -268,6 +300,12 @@ struct pmf_interp_stats {
 	 * allocator was called (CPython prints it with the arena lines). */
 	bool has_debug_malloc_calls;
 	uint64_t debug_malloc_calls;
+	/* The interpreter's object free lists, in CPython's print order;
+	 * has_freelists is false where they could not be located (e.g. a
+	 * stripped 3.6-3.9, whose free lists are file statics). */
+	bool has_freelists;
+	unsigned nfreelists;
+	struct pmf_freelist freelists[PMF_MAX_FREELISTS];
 };
 
 /* Process memory, from /proc/PID/smaps_rollup and /proc/PID/status. */
@@ -277,6 +315,17 @@ struct pmf_process_mem {
 	uint64_t anon_bytes;     /* Pss_Anon where the kernel has it */
 	uint64_t hwm_bytes;      /* VmHWM: peak RSS */
 	unsigned threads;
+	/* With PMF_SNAP_ANALYZE, from /proc/PID/smaps and pagemap: the
+	 * resident set split by what holds it.  arena + other_anon + stack
+	 * + file == rss_bytes (up to pages that changed between reads). */
+	bool split_valid;
+	uint64_t uss_bytes;        /* private pages: freed if the process
+	                              exited */
+	uint64_t arena_bytes;      /* resident pymalloc arena pages */
+	uint64_t other_anon_bytes; /* other anonymous memory: the C heap,
+	                              large objects, extensions */
+	uint64_t stack_bytes;      /* thread stacks */
+	uint64_t file_bytes;       /* file-backed: code, data, mmapped files */
 };
 
 /* Where the main interpreter's allocator state was found, field by field
@@ -325,6 +374,112 @@ PMF_API const struct pmf_interp_stats *
 pmf_snapshot_interp(const pmf_snapshot *s, size_t i);
 
 /* ------------------------------------------------------------------ */
+/* Fragmentation analysis (PMF_SNAP_ANALYZE)                           */
+/* ------------------------------------------------------------------ */
+
+/* Bytes of one kind, and how many of them are in RAM or in swap.  The
+ * residency counts are valid only where the analysis says so. */
+struct pmf_residency {
+	uint64_t bytes;
+	uint64_t resident_bytes;
+	uint64_t swapped_bytes;
+};
+
+/* Where every byte of every arena is: each byte lands in exactly one
+ * region.  See pymfrag(1) for the definitions. */
+enum pmf_region {
+	PMF_REGION_LIVE_BLOCKS = 0, /* allocated blocks */
+	PMF_REGION_FREE_BLOCKS,     /* free blocks in used pools */
+	PMF_REGION_EMPTY_POOLS,     /* carved pools now empty: cached by
+	                               pymalloc, never returned (resident) */
+	PMF_REGION_UNTOUCHED_POOLS, /* pools never carved (not resident) */
+	PMF_REGION_POOL_HEADERS,
+	PMF_REGION_QUANTIZATION,
+	PMF_REGION_ALIGNMENT,
+	PMF_REGION_COUNT
+};
+
+/* "live_blocks", "free_blocks", "empty_pools", "untouched_pools",
+ * "pool_headers", "quantization", "alignment"; never NULL. */
+PMF_API const char *pmf_region_name(enum pmf_region r);
+
+/* One arena of one state. */
+struct pmf_arena {
+	uint64_t address;
+	uint32_t index;           /* in the arena table */
+	uint32_t pools_total;     /* pools the arena holds */
+	uint32_t pools_used;      /* holding at least one block (full too) */
+	uint32_t pools_full;
+	uint32_t pools_empty;     /* carved, now empty: cached, resident */
+	uint32_t pools_untouched; /* never carved: not resident */
+	uint64_t blocks_live;
+	uint64_t bytes_live;      /* bytes of the live blocks */
+	double utilization;       /* bytes_live / arena_size */
+	bool pinned;              /* utilization below the threshold */
+	bool examined;            /* its objects were identified */
+	/* Residency of the arena's pages (residency_valid in the analysis). */
+	uint64_t resident_bytes, swapped_bytes;
+	uint64_t shared_bytes;    /* resident and mapped by another process
+	                             too (e.g. a fork child) */
+};
+
+/* Live blocks of one kind: an object type ("dict", "Decimal"), or one of
+ * "<non-object>" (buffers: list items, dict keys...), "<free-listed>"
+ * (objects kept on a free list) and "<unknown>". */
+struct pmf_type_count {
+	char name[64];
+	uint64_t count;
+	uint64_t bytes; /* block bytes */
+};
+
+#define PMF_HISTOGRAM_BUCKETS 10
+
+/* The analysis of one obmalloc state. */
+struct pmf_analysis {
+	bool valid;               /* PMF_SNAP_ANALYZE was given */
+	bool residency_valid;     /* /proc/PID/pagemap could be read */
+	struct pmf_residency regions[PMF_REGION_COUNT];
+	struct pmf_residency total; /* == arenas.current * arena_size */
+	/* Arenas by utilization: bucket i holds [i*10%, (i+1)*10%); a full
+	 * arena goes in the last. */
+	uint64_t histogram[PMF_HISTOGRAM_BUCKETS];
+	/* High-water mark.  packed_arenas: the arenas the live blocks would
+	 * need if perfectly packed (each class's blocks in as few pools as
+	 * hold them, those pools in as few arenas); stranded_bytes =
+	 * (arenas.current - packed_arenas) * arena_size. */
+	uint64_t packed_arenas;
+	uint64_t stranded_bytes;
+	/* Pinned arenas: utilization below pinned_below. */
+	double pinned_below;
+	uint64_t pinned_arenas;
+	uint64_t pinned_live_blocks, pinned_live_bytes;
+	uint64_t pinned_examined; /* of those, arenas whose objects were read */
+	/* Live blocks of the examined arenas by type, most blocks first. */
+	size_t ntypes;
+	const struct pmf_type_count *types;
+};
+
+/* The analysis of the I-th state, or NULL when out of range. */
+PMF_API const struct pmf_analysis *
+pmf_snapshot_analysis(const pmf_snapshot *s, size_t i);
+
+/* The arenas of the I-th state in table order; *N gets their number.
+ * NULL (and *N = 0) when out of range or without PMF_SNAP_ANALYZE. */
+PMF_API const struct pmf_arena *
+pmf_snapshot_arenas(const pmf_snapshot *s, size_t i, size_t *n);
+
+/* The live blocks by type of arena J of state I (examined arenas only),
+ * most blocks first; NULL and *N = 0 otherwise. */
+PMF_API const struct pmf_type_count *
+pmf_snapshot_arena_types(const pmf_snapshot *s, size_t i, size_t j,
+			 size_t *n);
+
+/* Bytes a size class loses in its used pools: free blocks, pool headers
+ * and quantization.  POOL_SIZE and POOL_OVERHEAD from the snapshot info. */
+PMF_API uint64_t pmf_class_waste(const struct pmf_class_stats *c,
+				 uint64_t pool_size, unsigned pool_overhead);
+
+/* ------------------------------------------------------------------ */
 /* Reports                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -339,6 +494,8 @@ PMF_API int pmf_write_stdio(void *arg, const char *data, size_t len);
 struct pmf_report_opts {
 	bool select_interp;  /* report only interpreter interp_id */
 	int64_t interp_id;
+	unsigned top;        /* rows in "worst N" lists (pinned arenas,
+	                        types); 0 means 10 */
 };
 
 /* Writes a report of the snapshot through FN.  Returns 0, PMF_EINVAL (an

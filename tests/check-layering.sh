@@ -22,6 +22,9 @@ for f in $(cd "$src" && find . -name '*.[ch]' | sort); do
 		dir=${inc%%/*}
 		[ "$inc" = "pymfrag.h" ] || [ "$inc" = "config.h" ] && continue
 		[ "$dir" = "$inc" ] && continue # same-directory include
+		# "pymfrag diff" reads reports, not processes: the CLI may use
+		# the JSON reader, plain data code with no view of a target.
+		[ "$layer/$inc" = "cli/base/jsonread.h" ] && continue
 		if [[ "$ok" != *" $dir "* ]]; then
 			echo "check-layering: src/${f#./} ($layer) includes $inc"
 			fails=$((fails + 1))

@@ -6,7 +6,10 @@
 #ifndef PMF_CLI_CLI_H
 #define PMF_CLI_CLI_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <sys/types.h>
 
 #include "pymfrag.h"
@@ -32,6 +35,20 @@ int cli_fail(int err, const char *detail, pid_t pid);
 /* Parses a PID; false if not a positive integer. */
 bool cli_parse_pid(const char *s, pid_t *out);
 
+/* Parses an interpreter ID for --interp; false if not an integer >= 0. */
+static inline bool
+cli_parse_interp(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
 int cmd_report(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

@@ -5,6 +5,8 @@
  * "Total" line (pymalloc_print_stats() in 3.12+, inlined in
  * _PyObject_DebugMallocStats() before).  The layout is the same in every
  * version from 3.6 to 3.14 apart from the arena-map block of 3.10+.
+ * Then, where they were read, the object free lists that
+ * _PyObject_DebugTypeStats() prints after a blank line.
  */
 #include "config.h"
 
@@ -21,6 +23,21 @@ printone(struct pmf__out *o, const char *label, uint64_t value)
 	char num[32];
 	pmf__commas(value, num, sizeof(num));
 	pmf__out_printf(o, "%-35s=%21s\n", label, num);
+}
+
+/* One free-list line as CPython's _PyDebugAllocatorStats() prints it:
+ * "<n> free <name> * <size> bytes each" right-aligned in 48 columns and a
+ * space, then printone()'s '=' and total.  (CPython's "%d %ss" appends
+ * the plural 's' to a singular name; ours are stored plural.) */
+static void
+print_freelist(struct pmf__out *o, const struct pmf_freelist *f)
+{
+	char what[128], label[160];
+	snprintf(what, sizeof(what), "%llu free %s * %llu bytes each",
+		 (unsigned long long)f->count, f->name,
+		 (unsigned long long)f->object_size);
+	snprintf(label, sizeof(label), "%48s ", what);
+	printone(o, label, f->count * f->object_size);
 }
 
 void
@@ -81,6 +98,15 @@ pmf__dms_interp(const struct pmf_snapshot_info *in,
 		printone(o, "# bytes lost to arena map mid", m->mid_bytes);
 		printone(o, "# bytes lost to arena map bot", m->bot_bytes);
 		printone(o, "Total", m->total_bytes);
+	}
+
+	/* sys._debugmallocstats() separates the type statistics with a
+	 * blank line when pymalloc printed its part. */
+	if (it->has_freelists && it->nfreelists > 0) {
+		pmf__out_puts(o, "\n");
+		for (unsigned i = 0;
+		     i < it->nfreelists && i < PMF_MAX_FREELISTS; i++)
+			print_freelist(o, &it->freelists[i]);
 	}
 }
 

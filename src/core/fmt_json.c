@@ -42,10 +42,128 @@ python(struct pmf__json *j, const struct pmf_python *py)
 	pmf__json_obj_end(j);
 }
 
+static void
+residency(struct pmf__json *j, const char *key, const struct pmf_residency *r)
+{
+	pmf__json_key(j, key);
+	pmf__json_obj_begin(j);
+	pmf__json_ku64(j, "bytes", r->bytes);
+	pmf__json_ku64(j, "resident_bytes", r->resident_bytes);
+	pmf__json_ku64(j, "swapped_bytes", r->swapped_bytes);
+	pmf__json_obj_end(j);
+}
+
+static void
+type_list(struct pmf__json *j, const char *key,
+	  const struct pmf_type_count *v, size_t n)
+{
+	pmf__json_key(j, key);
+	pmf__json_arr_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		pmf__json_obj_begin(j);
+		pmf__json_kstr(j, "name", v[i].name);
+		pmf__json_ku64(j, "count", v[i].count);
+		pmf__json_ku64(j, "bytes", v[i].bytes);
+		pmf__json_obj_end(j);
+	}
+	pmf__json_arr_end(j);
+}
+
+static void
+freelists(struct pmf__json *j, const struct pmf_interp_stats *it)
+{
+	pmf__json_key(j, "freelists");
+	if (!it->has_freelists) {
+		pmf__json_null(j);
+		return;
+	}
+	pmf__json_arr_begin(j);
+	for (unsigned i = 0; i < it->nfreelists; i++) {
+		const struct pmf_freelist *f = &it->freelists[i];
+		pmf__json_obj_begin(j);
+		pmf__json_kstr(j, "name", f->name);
+		pmf__json_ku64(j, "count", f->count);
+		pmf__json_ku64(j, "object_size", f->object_size);
+		pmf__json_ku64(j, "bytes", f->count * f->object_size);
+		pmf__json_obj_end(j);
+	}
+	pmf__json_arr_end(j);
+}
+
+static void
+analysis(struct pmf__json *j, const struct pmf_snapshot *s, size_t idx)
+{
+	const struct pmf_analysis *an = pmf_snapshot_analysis(s, idx);
+	pmf__json_key(j, "analysis");
+	if (an == NULL || !an->valid) {
+		pmf__json_null(j);
+		return;
+	}
+	pmf__json_obj_begin(j);
+	pmf__json_kbool(j, "residency_valid", an->residency_valid);
+	pmf__json_key(j, "regions");
+	pmf__json_obj_begin(j);
+	for (int r = 0; r < PMF_REGION_COUNT; r++)
+		residency(j, pmf_region_name((enum pmf_region)r),
+			  &an->regions[r]);
+	pmf__json_obj_end(j);
+	residency(j, "total", &an->total);
+	pmf__json_key(j, "histogram");
+	pmf__json_arr_begin(j);
+	for (int b = 0; b < PMF_HISTOGRAM_BUCKETS; b++)
+		pmf__json_u64(j, an->histogram[b]);
+	pmf__json_arr_end(j);
+	pmf__json_ku64(j, "packed_arenas", an->packed_arenas);
+	pmf__json_ku64(j, "stranded_bytes", an->stranded_bytes);
+	pmf__json_key(j, "pinned");
+	pmf__json_obj_begin(j);
+	pmf__json_kf64(j, "below", an->pinned_below);
+	pmf__json_ku64(j, "arenas", an->pinned_arenas);
+	pmf__json_ku64(j, "live_blocks", an->pinned_live_blocks);
+	pmf__json_ku64(j, "live_bytes", an->pinned_live_bytes);
+	pmf__json_ku64(j, "examined", an->pinned_examined);
+	type_list(j, "types", an->types, an->ntypes);
+	pmf__json_obj_end(j);
+	pmf__json_obj_end(j);
+
+	size_t n;
+	const struct pmf_arena *v = pmf_snapshot_arenas(s, idx, &n);
+	pmf__json_key(j, "arena_list");
+	pmf__json_arr_begin(j);
+	for (size_t k = 0; k < n; k++) {
+		const struct pmf_arena *a = &v[k];
+		pmf__json_obj_begin(j);
+		pmf__json_ku64(j, "address", a->address);
+		pmf__json_ku64(j, "index", a->index);
+		pmf__json_ku64(j, "pools_total", a->pools_total);
+		pmf__json_ku64(j, "pools_used", a->pools_used);
+		pmf__json_ku64(j, "pools_full", a->pools_full);
+		pmf__json_ku64(j, "pools_empty", a->pools_empty);
+		pmf__json_ku64(j, "pools_untouched", a->pools_untouched);
+		pmf__json_ku64(j, "blocks_live", a->blocks_live);
+		pmf__json_ku64(j, "bytes_live", a->bytes_live);
+		pmf__json_kf64(j, "utilization", a->utilization);
+		pmf__json_kbool(j, "pinned", a->pinned);
+		pmf__json_ku64(j, "resident_bytes", a->resident_bytes);
+		pmf__json_ku64(j, "swapped_bytes", a->swapped_bytes);
+		pmf__json_ku64(j, "shared_bytes", a->shared_bytes);
+		if (a->examined) {
+			size_t nt;
+			const struct pmf_type_count *t =
+				pmf_snapshot_arena_types(s, idx, k, &nt);
+			type_list(j, "types", t, nt);
+		}
+		pmf__json_obj_end(j);
+	}
+	pmf__json_arr_end(j);
+}
+
 /* The per-interpreter keys, shared by the top level and interpreters[]. */
 static void
-interp_body(struct pmf__json *j, const struct pmf_interp_stats *it)
+interp_body(struct pmf__json *j, const struct pmf_snapshot *s, size_t idx,
+	    uint64_t pool_size, unsigned overhead)
 {
+	const struct pmf_interp_stats *it = &s->interps[idx];
 	pmf__json_ki64(j, "interpreter_id", it->id);
 	pmf__json_kbool(j, "main", it->is_main);
 	pmf__json_ku64(j, "state_address", it->state_address);
@@ -81,6 +199,8 @@ interp_body(struct pmf__json *j, const struct pmf_interp_stats *it)
 		pmf__json_kf64(j, "utilization",
 			       total ? (double)c->blocks_in_use / (double)total
 				     : 0.0);
+		pmf__json_ku64(j, "waste_bytes",
+			       pmf_class_waste(c, pool_size, overhead));
 		pmf__json_obj_end(j);
 	}
 	pmf__json_arr_end(j);
@@ -112,6 +232,8 @@ interp_body(struct pmf__json *j, const struct pmf_interp_stats *it)
 		pmf__json_ku64(j, "total_bytes", m->total_bytes);
 		pmf__json_obj_end(j);
 	}
+	freelists(j, it);
+	analysis(j, s, idx);
 }
 
 void
@@ -180,6 +302,19 @@ pmf__fmt_json(const struct pmf_snapshot *s, const struct pmf__sel *sel,
 		pmf__json_ku64(&j, "pss_anon_bytes", pm->anon_bytes);
 		pmf__json_ku64(&j, "hwm_bytes", pm->hwm_bytes);
 		pmf__json_ku64(&j, "threads", pm->threads);
+		pmf__json_key(&j, "split");
+		if (!pm->split_valid) {
+			pmf__json_null(&j);
+		} else {
+			pmf__json_obj_begin(&j);
+			pmf__json_ku64(&j, "uss_bytes", pm->uss_bytes);
+			pmf__json_ku64(&j, "arena_bytes", pm->arena_bytes);
+			pmf__json_ku64(&j, "other_anon_bytes",
+				       pm->other_anon_bytes);
+			pmf__json_ku64(&j, "stack_bytes", pm->stack_bytes);
+			pmf__json_ku64(&j, "file_bytes", pm->file_bytes);
+			pmf__json_obj_end(&j);
+		}
 		pmf__json_obj_end(&j);
 	}
 
@@ -198,14 +333,16 @@ pmf__fmt_json(const struct pmf_snapshot *s, const struct pmf__sel *sel,
 		pmf__json_key(&j, "arena_map");
 		pmf__json_null(&j);
 	} else {
-		interp_body(&j, sel->v[0]);
+		interp_body(&j, s, sel->idx[0], in->pool_size,
+			    in->pool_overhead);
 	}
 	if (sel->n > 1) {
 		pmf__json_key(&j, "interpreters");
 		pmf__json_arr_begin(&j);
 		for (size_t i = 0; i < sel->n; i++) {
 			pmf__json_obj_begin(&j);
-			interp_body(&j, sel->v[i]);
+			interp_body(&j, s, sel->idx[i], in->pool_size,
+				    in->pool_overhead);
 			pmf__json_obj_end(&j);
 		}
 		pmf__json_arr_end(&j);

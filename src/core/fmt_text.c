@@ -81,41 +81,60 @@ header(const struct pmf_snapshot_info *in, struct pmf__out *o)
 				pmf__human(pm->hwm_bytes, hwm, sizeof(hwm)),
 				pm->threads, pm->threads == 1 ? "" : "s");
 	}
+	if (pm->valid && pm->split_valid) {
+		char a[32], b[32], c[32], d[32], u[32];
+		pmf__out_printf(o,
+				"            arenas %s, other anonymous %s, "
+				"stacks %s, files %s; USS %s\n",
+				pmf__human(pm->arena_bytes, a, sizeof(a)),
+				pmf__human(pm->other_anon_bytes, b, sizeof(b)),
+				pmf__human(pm->stack_bytes, c, sizeof(c)),
+				pmf__human(pm->file_bytes, d, sizeof(d)),
+				pmf__human(pm->uss_bytes, u, sizeof(u)));
+	}
 }
 
 static void
-classes(const struct pmf_interp_stats *it, struct pmf__out *o)
+classes(const struct pmf_snapshot_info *in, const struct pmf_interp_stats *it,
+	struct pmf__out *o)
 {
-	char a[32], b[32], c[32], d[32];
-	uint64_t tp = 0, tu = 0, tf = 0, tb = 0, cap = 0;
+	char a[32], b[32], c[32], d[32], w[32];
+	uint64_t tp = 0, tu = 0, tf = 0, tb = 0, cap = 0, tw = 0;
 	pmf__out_puts(o, "  class  size    pools   blocks used   blocks free"
-			 "    util    bytes used\n");
+			 "    util    bytes used      waste\n");
 	for (unsigned i = 0; i < it->nclasses; i++) {
 		const struct pmf_class_stats *k = &it->classes[i];
 		if (k->pools == 0)
 			continue;
 		uint64_t total = k->blocks_in_use + k->blocks_available;
 		uint64_t used = k->blocks_in_use * k->size;
-		pmf__out_printf(o, "  %5u %5u %8s %13s %13s  %5.1f%% %13s\n",
+		uint64_t waste =
+			pmf_class_waste(k, in->pool_size, in->pool_overhead);
+		pmf__out_printf(o,
+				"  %5u %5u %8s %13s %13s  %5.1f%% %13s %10s\n",
 				k->index, k->size,
 				pmf__commas(k->pools, a, sizeof(a)),
 				pmf__commas(k->blocks_in_use, b, sizeof(b)),
 				pmf__commas(k->blocks_available, c, sizeof(c)),
 				pct(k->blocks_in_use, total),
-				pmf__commas(used, d, sizeof(d)));
+				pmf__commas(used, d, sizeof(d)),
+				pmf__human(waste, w, sizeof(w)));
+		tw += waste;
 		tp += k->pools;
 		tu += k->blocks_in_use;
 		tf += k->blocks_available;
 		tb += used;
 		cap += total * k->size;
 	}
-	pmf__out_printf(o, "  total       %8s %13s %13s  %5.1f%% %13s\n",
+	pmf__out_printf(o, "  total       %8s %13s %13s  %5.1f%% %13s %10s\n",
 			pmf__commas(tp, a, sizeof(a)),
 			pmf__commas(tu, b, sizeof(b)),
 			pmf__commas(tf, c, sizeof(c)), pct(tb, cap),
-			pmf__commas(tb, d, sizeof(d)));
+			pmf__commas(tb, d, sizeof(d)),
+			pmf__human(tw, w, sizeof(w)));
 	pmf__out_puts(o, "  (util: blocks in use / blocks in the class's used "
-			 "pools)\n");
+			 "pools; waste: their free blocks,\n   headers and "
+			 "quantization)\n");
 }
 
 static void
@@ -129,9 +148,11 @@ partition_row(struct pmf__out *o, const char *label, uint64_t v,
 }
 
 static void
-interp(const struct pmf_snapshot_info *in, const struct pmf_interp_stats *it,
+interp(const struct pmf_snapshot *s, size_t idx, unsigned top,
        struct pmf__out *o)
 {
+	const struct pmf_snapshot_info *in = &s->info;
+	const struct pmf_interp_stats *it = &s->interps[idx];
 	char h[32], lbl[48];
 	const struct pmf_arena_counters *a = &it->arenas;
 	pmf__out_printf(o, "\ninterpreter %lld%s, state at 0x%llx\n",
@@ -151,7 +172,7 @@ interp(const struct pmf_snapshot_info *in, const struct pmf_interp_stats *it,
 				"read and were left out\n",
 				(unsigned long long)it->pools_failed_validation);
 	pmf__out_puts(o, "\n");
-	classes(it, o);
+	classes(in, it, o);
 
 	const struct pmf_byte_partition *b = &it->bytes;
 	pmf__out_puts(o, "\n  where the arena bytes are (CPython's partition)\n");
@@ -173,6 +194,7 @@ interp(const struct pmf_snapshot_info *in, const struct pmf_interp_stats *it,
 				(unsigned long long)it->arena_map.bot_nodes,
 				pmf__human(it->arena_map.total_bytes, h,
 					   sizeof(h)));
+	pmf__text_analysis(s, idx, top, o);
 }
 
 /* Why there is no table, for modes where pymalloc is not in use. */
@@ -207,6 +229,8 @@ pmf__fmt_text(const struct pmf_snapshot *s, const struct pmf__sel *sel,
 				no_pymalloc_reason(s->info.allocator));
 		return;
 	}
+	if (sel->n > 0)
+		pmf__text_verdict(s, sel->idx[0], o);
 	for (size_t i = 0; i < sel->n; i++)
-		interp(&s->info, sel->v[i], o);
+		interp(s, sel->idx[i], sel->top, o);
 }

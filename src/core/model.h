@@ -21,10 +21,25 @@ struct pmf_target {
 	struct pmf__err err;
 };
 
+/* The object types found in one examined arena. */
+struct pmf__arena_types {
+	struct pmf_type_count *v;
+	size_t n;
+};
+
 /* Per-interpreter data beyond the public stats. */
 struct pmf__interp_data {
 	struct pmf__arena_sum *arenas;
 	size_t narenas;
+	/* With PMF_SNAP_ANALYZE: */
+	struct pmf_analysis analysis;
+	struct pmf_arena *pub_arenas;       /* narenas of them */
+	struct pmf__arena_types *arena_types; /* narenas of them */
+	struct pmf_type_count *types;       /* analysis.types */
+	struct pmf__pool_rec *pools;        /* the walk's, for the types */
+	size_t npools;
+	uint8_t *pages;                     /* page flags, for the types */
+	unsigned page_size;
 };
 
 struct pmf_snapshot {

@@ -69,6 +69,7 @@ static const char *const format_names[] = {
 	[PMF_FORMAT_TEXT] = "text",
 	[PMF_FORMAT_JSON] = "json",
 	[PMF_FORMAT_DEBUGMALLOCSTATS] = "debugmallocstats",
+	[PMF_FORMAT_PROMETHEUS] = "prometheus",
 };
 
 const char *

@@ -32,9 +32,11 @@ pmf_report_write(const pmf_snapshot *s, enum pmf_format format,
 	for (size_t i = 0; i < s->n && sel.n < PMF_ARRAY_SIZE(sel.v); i++) {
 		if (opts->select_interp && s->interps[i].id != opts->interp_id)
 			continue;
+		sel.idx[sel.n] = i;
 		sel.v[sel.n++] = &s->interps[i];
 	}
 	sel.selected = opts->select_interp;
+	sel.top = opts->top ? opts->top : 10;
 	if (opts->select_interp && sel.n == 0 && s->n > 0)
 		return PMF_EINVAL;
 
@@ -48,6 +50,9 @@ pmf_report_write(const pmf_snapshot *s, enum pmf_format format,
 		break;
 	case PMF_FORMAT_DEBUGMALLOCSTATS:
 		pmf__fmt_dms(s, &sel, &o);
+		break;
+	case PMF_FORMAT_PROMETHEUS:
+		pmf__fmt_prom(s, &sel, &o);
 		break;
 	default:
 		pmf__out_finish(&o);

@@ -13,9 +13,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/analysis.h"
 #include "core/model.h"
 #include "os/clock.h"
 #include "os/procfs.h"
+#include "os/smaps.h"
+#include "py/freelist.h"
 
 /* Bounds: walks repeated after finding the allocator mid-update, how long
  * to wait for threads to stop, and states per process. */
@@ -62,7 +65,7 @@ static void
 free_interps(struct pmf_snapshot *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		free(s->data[i].arenas);
+		pmf__interp_data_free(&s->data[i]);
 	free(s->interps);
 	free(s->data);
 	s->interps = NULL;
@@ -70,16 +73,70 @@ free_interps(struct pmf_snapshot *s)
 	s->n = 0;
 }
 
+/* What one snapshot was asked for. */
+struct want {
+	bool nonblocking;
+	bool analyze;
+	double pinned_below;
+	unsigned examine;
+	struct pmf__pagemap pm; /* open when pm_ok */
+	bool pm_ok;
+};
+
+/* The residency of every arena of W, read from pagemap while the target
+ * is held, then the analysis of the state.  Without pagemap (refused by
+ * the kernel) the analysis is done without residency. */
+static int
+analyze_state(struct want *wt, const struct pmf__geom *g,
+	      const struct pmf__walk *w, const struct pmf_interp_stats *st,
+	      struct pmf__interp_data *d, struct pmf__err *e)
+{
+	uint8_t *pages = NULL;
+	unsigned ps = wt->pm_ok ? wt->pm.page_size : 4096;
+	size_t npg = (size_t)(g->arena_size / ps);
+	if (wt->pm_ok && w->narenas > 0) {
+		pages = malloc(w->narenas * npg);
+		if (pages == NULL)
+			return pmf__err_set(e, PMF_ENOMEM, "out of memory");
+		for (size_t j = 0; j < w->narenas; j++) {
+			/* Arenas are mmapped, hence page-aligned. */
+			if (pmf__pagemap_read(&wt->pm, w->arenas[j].address, npg,
+					      pages + j * npg, NULL) < 0) {
+				free(pages);
+				pages = NULL;
+				break;
+			}
+		}
+	}
+	struct pmf__analyze_in in = {
+		.g = g,
+		.arenas = w->arenas,
+		.narenas = w->narenas,
+		.pools = w->pools,
+		.npools = w->npools,
+		.pages = pages,
+		.page_size = ps,
+		.pinned_below = wt->pinned_below,
+	};
+	int rc = pmf__analyze(&in, st, d, e);
+	/* Kept for reading the pinned arenas: only pages in RAM are read. */
+	d->pages = pages;
+	d->page_size = ps;
+	return rc;
+}
+
 /* Reads, checks and walks one state into slot I of the snapshot. */
 static int
 walk_state(pmf_target *t, struct pmf_snapshot *s,
-	   const struct pmf__interp_ref *ir, bool strict, struct pmf__err *e)
+	   const struct pmf__interp_ref *ir, struct want *wt,
+	   struct pmf__err *e)
 {
+	bool strict = !wt->nonblocking;
 	struct pmf__pyt *pt = &t->pyt;
 	struct pmf__state st = {0};
 	struct pmf__check c;
 	struct pmf_interp_stats *out = &s->interps[s->n];
-	struct pmf__walk w = {.out = out};
+	struct pmf__walk w = {.out = out, .keep_pools = wt->analyze};
 	int rc = pmf__state_read(&pt->mem, &ir->ref, &pt->geom, &st, e);
 	if (rc == PMF_EFAULT || rc == PMF_ECORRUPT)
 		rc = strict ? PMF_EAGAIN : rc;
@@ -101,8 +158,22 @@ walk_state(pmf_target *t, struct pmf_snapshot *s,
 	rc = pmf__walk(&pt->mem, &st, &pt->geom, strict, &w, e);
 	if (rc < 0)
 		goto out;
-	s->data[s->n].arenas = w.arenas;
-	s->data[s->n].narenas = w.narenas;
+	rc = pmf__freelists_read(pt, ir, out, e);
+	if (rc < 0)
+		goto out;
+	struct pmf__interp_data *d = &s->data[s->n];
+	if (wt->analyze) {
+		rc = analyze_state(wt, &pt->geom, &w, out, d, e);
+		if (rc < 0) {
+			pmf__interp_data_free(d);
+			goto out;
+		}
+		d->pools = w.pools;
+		d->npools = w.npools;
+		w.pools = NULL;
+	}
+	d->arenas = w.arenas;
+	d->narenas = w.narenas;
 	w.arenas = NULL;
 	s->n++;
 out:
@@ -112,10 +183,30 @@ out:
 }
 
 /* One pass over every state, with the target stopped unless NONBLOCKING. */
+/* Identifies the objects in the least utilized pinned arenas of every
+ * state, with the target still held. */
 static int
-one_pass(pmf_target *t, struct pmf_snapshot *s, bool nonblocking,
+analyze_types(pmf_target *t, struct pmf_snapshot *s, struct want *wt,
+	      struct pmf__err *e)
+{
+	struct pmf__objfmt f;
+	struct pmf__types cache;
+	pmf__objfmt_init(&f, &t->py,
+			 s->info.allocator == PMF_ALLOC_PYMALLOC_DEBUG);
+	int rc = pmf__types_init(&cache, e);
+	cache.pm = wt->pm_ok ? &wt->pm : NULL;
+	for (size_t i = 0; rc == 0 && i < s->n; i++)
+		rc = pmf__analyze_types(&t->pyt.mem, &t->pyt.geom, &f, &cache,
+					wt->examine, &s->data[i], e);
+	pmf__types_free(&cache);
+	return rc;
+}
+
+static int
+one_pass(pmf_target *t, struct pmf_snapshot *s, struct want *wt,
 	 struct pmf__err *e)
 {
+	bool nonblocking = wt->nonblocking;
 	struct pmf__pyt *pt = &t->pyt;
 	struct pmf__interp_ref refs[MAX_STATES];
 	free_interps(s);
@@ -144,7 +235,7 @@ one_pass(pmf_target *t, struct pmf_snapshot *s, bool nonblocking,
 	}
 	bool has_arenas = false;
 	for (long i = 0; i < n; i++) {
-		rc = walk_state(t, s, &refs[i], !nonblocking, e);
+		rc = walk_state(t, s, &refs[i], wt, e);
 		if (rc < 0 && refs[i].is_main)
 			goto out;
 		/* A subinterpreter torn down under a non-blocking read is
@@ -168,6 +259,9 @@ one_pass(pmf_target *t, struct pmf_snapshot *s, bool nonblocking,
 	s->info.allocator_detail = strdup(detail);
 	if (s->info.allocator_detail == NULL)
 		rc = pmf__err_set(e, PMF_ENOMEM, "out of memory");
+	if (rc == 0 && wt->analyze && pmf_allocator_is_pymalloc(
+					       s->info.allocator))
+		rc = analyze_types(t, s, wt, e);
 	s->info.walk_us = (pmf__now_ns() - t0) / 1000;
 out:
 	if (!nonblocking) {
@@ -175,6 +269,52 @@ out:
 		s->info.pause_us = pmf__freeze_pause_us(&t->freeze);
 	}
 	return rc;
+}
+
+/* The resident set split by what holds it, from smaps (after the target
+ * is released: the kernel walks page tables for it, which takes a while
+ * on a large process). */
+static void
+process_split(const struct pmf_snapshot *s, struct pmf_process_mem *pm)
+{
+	struct pmf__smaps sm = {0};
+	uint64_t *sp = NULL;
+	size_t nsp = 0, csp = 0;
+	if (pmf__smaps_read(s->info.pid, &sm, NULL) < 0 ||
+	    pmf__thread_sps(s->info.pid, &sp, &nsp, &csp, NULL) < 0)
+		goto out;
+	pmf__smaps_mark_stacks(&sm, sp, nsp);
+	uint64_t rss = 0, pss = 0, swap = 0, uss = 0, anon = 0;
+	uint64_t kinds[3] = {0};
+	for (size_t k = 0; k < sm.n; k++) {
+		rss += sm.v[k].rss;
+		pss += sm.v[k].pss;
+		swap += sm.v[k].swap;
+		uss += sm.v[k].private_bytes;
+		kinds[sm.v[k].kind] += sm.v[k].rss;
+	}
+	anon = kinds[PMF__VMA_ANON];
+	uint64_t arenas = 0;
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = 0; s->data[i].pub_arenas != NULL &&
+				   j < s->data[i].narenas;
+		     j++)
+			arenas += s->data[i].pub_arenas[j].resident_bytes;
+	/* Pages can come and go between the two reads. */
+	if (arenas > anon)
+		arenas = anon;
+	pm->split_valid = true;
+	pm->rss_bytes = rss;
+	pm->pss_bytes = pss;
+	pm->swap_bytes = swap;
+	pm->uss_bytes = uss;
+	pm->arena_bytes = arenas;
+	pm->other_anon_bytes = anon - arenas;
+	pm->stack_bytes = kinds[PMF__VMA_STACK];
+	pm->file_bytes = kinds[PMF__VMA_FILE];
+out:
+	pmf__smaps_free(&sm);
+	free(sp);
 }
 
 static void
@@ -198,8 +338,20 @@ process_mem(pid_t pid, struct pmf_process_mem *pm)
 int
 pmf_snapshot_take(pmf_target *t, unsigned flags, pmf_snapshot **out)
 {
+	struct pmf_snapshot_opts o = {.flags = flags};
+	return pmf_snapshot_take_opts(t, &o, out);
+}
+
+int
+pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
+		       pmf_snapshot **out)
+{
 	if (t == NULL || out == NULL)
 		return PMF_EINVAL;
+	struct pmf_snapshot_opts def = {0};
+	if (opts == NULL)
+		opts = &def;
+	unsigned flags = opts->flags;
 	if (!t->opened)
 		return pmf__err_set(&t->err, PMF_EINVAL,
 				    "the target is not open");
@@ -210,6 +362,15 @@ pmf_snapshot_take(pmf_target *t, unsigned flags, pmf_snapshot **out)
 	pmf__err_clear(&t->err);
 
 	bool nonblocking = flags & PMF_SNAP_NONBLOCKING;
+	struct want wt = {
+		.nonblocking = nonblocking,
+		.analyze = flags & PMF_SNAP_ANALYZE,
+		.pinned_below = opts->pinned_below > 0 ? opts->pinned_below
+						       : 0.10,
+		.examine = opts->pinned_examine ? opts->pinned_examine : 64,
+	};
+	if (wt.analyze)
+		wt.pm_ok = pmf__pagemap_open(&wt.pm, pt->pid, NULL) == 0;
 	struct pmf_snapshot_info *in = &s->info;
 	in->pid = pt->pid;
 	in->python = t->py;
@@ -232,7 +393,7 @@ pmf_snapshot_take(pmf_target *t, unsigned flags, pmf_snapshot **out)
 	if (pt->have_main) {
 		for (unsigned attempt = 0;; attempt++) {
 			struct pmf__err e1 = {0};
-			rc = one_pass(t, s, nonblocking, &e1);
+			rc = one_pass(t, s, &wt, &e1);
 			if (rc != PMF_EAGAIN || attempt == MAX_RETRIES) {
 				if (rc < 0)
 					t->err = e1;
@@ -276,8 +437,13 @@ pmf_snapshot_take(pmf_target *t, unsigned flags, pmf_snapshot **out)
 		in->pools_failed_validation +=
 			s->interps[i].pools_failed_validation;
 	in->ninterps = s->n;
-	if (rc == 0 && !(flags & PMF_SNAP_NO_PROCESS))
+	if (wt.pm_ok)
+		pmf__pagemap_close(&wt.pm);
+	if (rc == 0 && !(flags & PMF_SNAP_NO_PROCESS)) {
 		process_mem(pt->pid, &in->process);
+		if (wt.analyze && in->process.valid)
+			process_split(s, &in->process);
+	}
 
 	char *adetail = (char *)in->allocator_detail;
 	if (rc == 0 && own_strings(s, adetail, pt->locate_detail) < 0)

@@ -8,6 +8,9 @@
  * skipped.  The list is read while the target may be running (with
  * --nonblocking), so the walk is bounded and each state is validated by
  * the caller before it is trusted.
+ *
+ * Each entry also carries its PyInterpreterState address where 3.10+
+ * keep the object free lists; the free-list reader checks it before use.
  */
 #include "config.h"
 
@@ -27,6 +30,22 @@ seen(const struct pmf__interp_ref *out, size_t n, uint64_t base)
 	return false;
 }
 
+/* The main PyInterpreterState on 3.10 and 3.11: heap-allocated, named by
+ * _PyRuntime.interpreters.main (offsetof 40 on 3.10.13, 48 on 3.11.7 and
+ * Debian's 3.11.2, whose _PyRuntime has 3.11.7's size; gdb).  3.12+ embed
+ * it in _PyRuntime.  0 when unknown: the free lists are then left out,
+ * nothing else depends on it. */
+static uint64_t
+main_interp_310(struct pmf__pyt *t)
+{
+	uint32_t slot = t->ver.minor == 10 ? 40 : t->ver.minor == 11 ? 48 : 0;
+	uint64_t p = 0;
+	if (slot == 0 || t->runtime == 0 ||
+	    pmf__mem_read_u64(&t->mem, t->runtime + slot, &p, NULL) < 0)
+		return 0;
+	return p;
+}
+
 long
 pmf__interps(struct pmf__pyt *t, struct pmf__interp_ref *out, size_t max,
 	     struct pmf__err *e)
@@ -37,10 +56,15 @@ pmf__interps(struct pmf__pyt *t, struct pmf__interp_ref *out, size_t max,
 					  .ref = t->main};
 	size_t n = 1;
 	const struct pmf__layout *l = t->layout;
-	if (l->kind == PMF__STATE_STATICS || t->runtime == 0)
-		return 1; /* one state per process before 3.12 */
+	if (l->kind == PMF__STATE_STATICS || t->runtime == 0) {
+		/* One state per process before 3.12. */
+		if (t->ver.major == 3 && t->ver.minor >= 10)
+			out[0].interp = main_interp_310(t);
+		return 1;
+	}
 
 	uint64_t main_interp = t->runtime + l->rt_main_interp;
+	out[0].interp = l->rt_main_interp != 0 ? main_interp : 0;
 	uint64_t p = 0;
 	int rc = pmf__mem_read_u64(&t->mem, t->runtime + l->rt_interp_head, &p,
 				   e);
@@ -80,6 +104,7 @@ pmf__interps(struct pmf__pyt *t, struct pmf__interp_ref *out, size_t max,
 			struct pmf__interp_ref *r = &out[n++];
 			r->id = (int64_t)id;
 			r->is_main = false;
+			r->interp = p;
 			pmf__state_ref_struct(&r->ref, base, &l->st, l->radix);
 		}
 		p = next;

@@ -83,6 +83,9 @@ struct pmf__interp_ref {
 	int64_t id;
 	bool is_main;
 	struct pmf__state_ref ref;
+	/* Its PyInterpreterState (3.10+, which keep the object free lists
+	 * there), 0 when unknown or not needed (<= 3.9). */
+	uint64_t interp;
 };
 
 /* Lists the states of every interpreter that owns one, main first then by

@@ -20,6 +20,7 @@
 
 struct slot {
 	uint32_t arena; /* index into w->arenas */
+	uint32_t rec;   /* index into w->pools, when kept */
 	uint64_t addr;
 };
 
@@ -89,11 +90,15 @@ flush(struct pmf__mem *mem, struct batch *b, struct pmf__walk *w,
 		if (!ok)
 			snprintf(why, sizeof(why), "pool 0x%llx is unreadable",
 				 (unsigned long long)b->slot[k].addr);
+		struct pmf__pool_rec *rec =
+			w->keep_pools ? &w->pools[b->slot[k].rec] : NULL;
 		uint32_t count = ok ? pmf__ld32(h + PMF__PH_COUNT) : 0;
 		if (ok && count == 0) {
 			/* Empty and cached: szidx is stale, CPython skips
 			 * it, and so do we. */
 			as->pools_empty++;
+			if (rec != NULL)
+				rec->kind = PMF__POOL_EMPTY;
 			continue;
 		}
 		if (ok)
@@ -105,6 +110,8 @@ flush(struct pmf__mem *mem, struct batch *b, struct pmf__walk *w,
 					 why);
 			w->pools_bad++;
 			as->pools_bad++;
+			if (rec != NULL)
+				rec->kind = PMF__POOL_BAD;
 			if (strict)
 				return pmf__err_set(e, PMF_EAGAIN, "%s", why);
 			continue;
@@ -119,6 +126,13 @@ flush(struct pmf__mem *mem, struct batch *b, struct pmf__walk *w,
 			as->pools_full++;
 		as->blocks_live += count;
 		as->bytes_live += (uint64_t)count * pmf__geom_size(g, szidx);
+		if (rec != NULL)
+			*rec = (struct pmf__pool_rec){
+				.count = (uint16_t)count,
+				.nextoffset = (uint16_t)pmf__ld32(
+					h + PMF__PH_NEXTOFFSET),
+				.szidx = (uint8_t)szidx,
+				.kind = PMF__POOL_USED};
 	}
 	b->n = 0;
 	return 0;
@@ -189,6 +203,7 @@ pmf__walk(struct pmf__mem *mem, const struct pmf__state *st,
 	memset(&acc, 0, sizeof(acc));
 	b->n = 0;
 	w->narenas = 0;
+	w->npools = 0;
 	w->pools_read = 0;
 	w->pools_bad = 0;
 	w->problem[0] = '\0';
@@ -230,6 +245,9 @@ pmf__walk(struct pmf__mem *mem, const struct pmf__state *st,
 			(base + (uint64_t)a->ntotalpools * g->pool_size -
 			 a->pool_address) /
 			g->pool_size);
+		as->ncarved = (uint32_t)((a->pool_address - base) /
+					 g->pool_size);
+		as->first_rec = (uint32_t)w->npools;
 		for (uint64_t p = base; p < a->pool_address; p += g->pool_size) {
 			if (b->n == BATCH) {
 				rc = flush(mem, b, w, g, &acc, strict, e);
@@ -239,6 +257,18 @@ pmf__walk(struct pmf__mem *mem, const struct pmf__state *st,
 			b->slot[b->n] = (struct slot){
 				.arena = (uint32_t)(w->narenas - 1),
 				.addr = p};
+			if (w->keep_pools) {
+				struct pmf__pool_rec *r = PMF__VEC_PUSH(
+					w->pools, w->npools, w->pcap);
+				if (r == NULL) {
+					rc = pmf__err_set(e, PMF_ENOMEM,
+							  "out of memory");
+					goto out;
+				}
+				*r = (struct pmf__pool_rec){
+					.kind = PMF__POOL_BAD};
+				b->slot[b->n].rec = (uint32_t)(w->npools - 1);
+			}
 			b->iov[b->n] = (struct pmf__iov){
 				.addr = p, .buf = b->hdr[b->n],
 				.len = PMF__PH_SIZE};
@@ -261,4 +291,7 @@ pmf__walk_free(struct pmf__walk *w)
 	free(w->arenas);
 	w->arenas = NULL;
 	w->narenas = w->cap = 0;
+	free(w->pools);
+	w->pools = NULL;
+	w->npools = w->pcap = 0;
 }

@@ -21,12 +21,33 @@ struct pmf__arena_sum {
 	uint32_t pools_bad;      /* failed validation */
 	uint64_t blocks_live;
 	uint64_t bytes_live;     /* blocks_live * block size */
+	uint32_t first_rec;      /* its carved pools' records, when kept */
+	uint32_t ncarved;        /* pools below pool_address */
+};
+
+/* One carved pool, kept for the analysis (8 bytes a pool: 2 MiB for a
+ * 4 GiB heap). */
+enum pmf__pool_kind {
+	PMF__POOL_USED = 0, /* holds blocks */
+	PMF__POOL_EMPTY,    /* carved, now empty */
+	PMF__POOL_BAD,      /* failed validation (non-blocking reads) */
+};
+
+struct pmf__pool_rec {
+	uint16_t count;      /* blocks in use */
+	uint16_t nextoffset; /* first never-carved byte */
+	uint8_t szidx;
+	uint8_t kind;        /* enum pmf__pool_kind */
+	uint16_t pad;
 };
 
 struct pmf__walk {
 	struct pmf_interp_stats *out; /* filled: classes, arenas, bytes, map */
 	struct pmf__arena_sum *arenas;
 	size_t narenas, cap;
+	bool keep_pools;         /* fill pools[] */
+	struct pmf__pool_rec *pools;
+	size_t npools, pcap;
 	uint64_t pools_read;
 	uint64_t pools_bad;
 	char problem[240];       /* the first bad pool, for messages */

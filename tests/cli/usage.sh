@@ -45,6 +45,27 @@ expect 2 "unexpected argument 'extra'" report --pid 1 extra
 expect 2 "--pid needs a value" report --pid
 expect 2 "--interp needs an interpreter ID, not 'x'" report --pid 1 --interp x
 expect 2 "unknown locate method 'guess'" report --pid 1 --locate guess
+expect 2 "unknown format 'xml' \(use text, json, debugmallocstats or prometheus\)" report --pid 1 -f xml
+expect 0 "--format FORMAT .*prometheus" report --help
+expect 0 "--output FILE" report --help
+expect 0 "--no-analysis" report --help
+expect 0 "--pinned-below PCT" report --help
+expect 0 "--examine N" report --help
+expect 0 "--top N" report --help
+expect 2 "--output needs a value" report --pid 1 --output
+expect 2 "--output needs a file name" report --pid 1 --output ''
+expect 2 "--output needs a file name" report --pid 1 -o ''
+for pct in 0 0.0 -5 100.5 101 abc 10% '' ' 10' nan inf 1e999; do
+	expect 2 "--pinned-below needs a percentage above 0 and at most 100, not '$pct'" \
+		report --pid 1 --pinned-below "$pct"
+done
+expect 2 "--pinned-below needs a value" report --pid 1 --pinned-below
+for n in 0 -1 x 1.5 '' ' 3' 4294967296 99999999999999999999; do
+	expect 2 "--examine needs a positive number of arenas, not '$n'" \
+		report --pid 1 --examine "$n"
+	expect 2 "--top needs a positive number of rows, not '$n'" \
+		report --pid 1 --top "$n"
+done
 
 echo "usage: $checks checks, $fails failed"
 [ $fails = 0 ]

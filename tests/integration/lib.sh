@@ -140,12 +140,42 @@ pmf_stop_target() {
 	return 0
 }
 
-# pmf_alloc_part FILE: CPython's allocator statistics in FILE, from
-# "Small block threshold" through the last "Total" line.
+# pmf_alloc_part FILE: what pymfrag's debugmallocstats format must
+# print for FILE, CPython's print: everything from "Small block
+# threshold" on, i.e. the allocator statistics then, after a blank line,
+# the object free lists (pmf_start_target waits for the last of them).
+# Empty when CPython printed no allocator part (tracemalloc, malloc).
 pmf_alloc_part() {
+	sed -n '/^Small block threshold/,$p' "$1"
+}
+
+# pmf_alloc_only FILE: the allocator statistics alone, "Small block
+# threshold" through the last "Total" line: what pymfrag prints where it
+# cannot locate the free lists (a stripped 3.6-3.9).
+pmf_alloc_only() {
 	awk '/^Small block threshold/ { p = 1 }
 	     p { buf = buf $0 "\n"; if ($1 == "Total") { out = out buf; buf = "" } }
 	     END { printf "%s", out }' "$1"
+}
+
+# pmf_freelist_lines FILE: the object free-list lines in FILE
+# ("   10 free PyDictObjects * 48 bytes each =   480").
+pmf_freelist_lines() {
+	grep -E '^ *[0-9]+ free [^*]+ \* [0-9]+ bytes each += +[0-9,]+$' "$1"
+}
+
+# pmf_want_parts ORACLE: writes ORACLE.want (pmf_alloc_part: CPython's
+# whole print, free lists included) and ORACLE.alloc (pmf_alloc_only, for
+# where the free lists cannot be located).  Fails when the oracle lacks
+# either part.
+pmf_want_parts() {
+	pmf_alloc_part "$1" >"$1.want"
+	pmf_alloc_only "$1" >"$1.alloc"
+	if [ ! -s "$1.alloc" ] || ! pmf_freelist_lines "$1" >/dev/null; then
+		pmf_fail "$1: the oracle lacks the allocator part or the free lists"
+		return 1
+	fi
+	pmf_ok
 }
 
 # pmf_same WHAT EXPECTED ACTUAL: byte comparison with a diff on failure.

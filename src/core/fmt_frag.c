@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fmt_frag.c - the fragmentation analysis in the text report: a verdict a
+ * person can act on, then the evidence (residency partition, occupancy
+ * histogram, high-water mark, pinned arenas and the types pinning them,
+ * free lists).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/report.h"
+
+static double
+pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static uint64_t
+blocks_in_use(const struct pmf_interp_stats *it)
+{
+	uint64_t n = 0;
+	for (unsigned c = 0; c < it->nclasses; c++)
+		n += it->classes[c].blocks_in_use;
+	return n;
+}
+
+/* "`dict` (61%) and `Decimal` (23%)": the two types with most live
+ * blocks in the examined pinned arenas, with their share of the blocks. */
+static void
+top_types(const struct pmf_analysis *an, char *buf, size_t len)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < an->ntypes; i++)
+		total += an->types[i].count;
+	buf[0] = '\0';
+	for (size_t i = 0; i < an->ntypes && i < 2; i++) {
+		size_t n = strlen(buf);
+		snprintf(buf + n, len - n, "%s`%s` (%.0f%%)",
+			 i ? " and " : "", an->types[i].name,
+			 pct(an->types[i].count, total));
+	}
+}
+
+void
+pmf__text_verdict(const struct pmf_snapshot *s, size_t idx,
+		  struct pmf__out *o)
+{
+	const struct pmf_snapshot_info *in = &s->info;
+	const struct pmf_interp_stats *it = &s->interps[idx];
+	const struct pmf_analysis *an = pmf_snapshot_analysis(s, idx);
+	const struct pmf_process_mem *pm = &in->process;
+	char h1[32], h2[32], h3[32], types[200];
+	if (an == NULL || !an->valid || it->arenas.current == 0)
+		return;
+	uint64_t arena_bytes = an->total.bytes;
+	uint64_t live = an->regions[PMF_REGION_LIVE_BLOCKS].bytes;
+	pmf__out_puts(o, "\nVerdict: ");
+	if (pm->split_valid && pm->rss_bytes > 0)
+		pmf__out_printf(o,
+				"%.0f%% of RSS (%s of %s) is pymalloc arenas; ",
+				pct(pm->arena_bytes, pm->rss_bytes),
+				pmf__human(pm->arena_bytes, h1, sizeof(h1)),
+				pmf__human(pm->rss_bytes, h2, sizeof(h2)));
+	pmf__out_printf(o, "live blocks fill %.0f%% of the %s of arenas.",
+			pct(live, arena_bytes),
+			pmf__human(arena_bytes, h3, sizeof(h3)));
+	if (an->pinned_arenas > 0) {
+		pmf__out_printf(o,
+				" %llu arena%s (%s) %s held open by %.1f%% of "
+				"the live blocks",
+				(unsigned long long)an->pinned_arenas,
+				an->pinned_arenas == 1 ? "" : "s",
+				pmf__human(an->pinned_arenas * in->arena_size,
+					   h1, sizeof(h1)),
+				an->pinned_arenas == 1 ? "is" : "are",
+				pct(an->pinned_live_blocks, blocks_in_use(it)));
+		top_types(an, types, sizeof(types));
+		if (types[0] != '\0')
+			pmf__out_printf(o, ", mostly %s", types);
+		pmf__out_puts(o, ".");
+	}
+	if (an->stranded_bytes > 0)
+		pmf__out_printf(o,
+				" Perfectly packed, the live blocks would "
+				"need %llu arena%s: %s is stranded.",
+				(unsigned long long)an->packed_arenas,
+				an->packed_arenas == 1 ? "" : "s",
+				pmf__human(an->stranded_bytes, h1, sizeof(h1)));
+	if (it->arenas.highwater > it->arenas.current)
+		pmf__out_printf(o,
+				" The process is %llu arena%s below its "
+				"high-water mark of %llu.",
+				(unsigned long long)(it->arenas.highwater -
+						     it->arenas.current),
+				it->arenas.highwater - it->arenas.current == 1
+					? ""
+					: "s",
+				(unsigned long long)it->arenas.highwater);
+	pmf__out_puts(o, "\n");
+}
+
+static void
+residency_row(struct pmf__out *o, const char *label,
+	      const struct pmf_residency *r, uint64_t total, bool res)
+{
+	char n[32], h[32], rh[32], sh[32];
+	pmf__out_printf(o, "    %-22s %15s %6.2f%% %10s", label,
+			pmf__commas(r->bytes, n, sizeof(n)),
+			pct(r->bytes, total),
+			pmf__human(r->bytes, h, sizeof(h)));
+	if (res)
+		pmf__out_printf(o, " %10s %10s",
+				pmf__human(r->resident_bytes, rh, sizeof(rh)),
+				pmf__human(r->swapped_bytes, sh, sizeof(sh)));
+	pmf__out_puts(o, "\n");
+}
+
+static void
+residency(const struct pmf_analysis *an, struct pmf__out *o)
+{
+	static const char *const labels[PMF_REGION_COUNT] = {
+		[PMF_REGION_LIVE_BLOCKS] = "live blocks",
+		[PMF_REGION_FREE_BLOCKS] = "free blocks in pools",
+		[PMF_REGION_EMPTY_POOLS] = "cached empty pools",
+		[PMF_REGION_UNTOUCHED_POOLS] = "never-touched pools",
+		[PMF_REGION_POOL_HEADERS] = "pool headers",
+		[PMF_REGION_QUANTIZATION] = "quantization",
+		[PMF_REGION_ALIGNMENT] = "arena alignment",
+	};
+	bool res = an->residency_valid;
+	pmf__out_printf(o, "\n  where the arena bytes are, and what is in RAM%s\n",
+			res ? "" : " (pagemap unreadable: residency unknown)");
+	pmf__out_printf(o, "    %-22s %15s %7s %10s%s\n", "", "bytes", "",
+			"", res ? "   resident    swapped" : "");
+	for (int r = 0; r < PMF_REGION_COUNT; r++)
+		residency_row(o, labels[r], &an->regions[r], an->total.bytes,
+			      res);
+	residency_row(o, "total", &an->total, an->total.bytes, res);
+}
+
+static void
+histogram(const struct pmf_analysis *an, struct pmf__out *o)
+{
+	uint64_t max = 0;
+	for (int b = 0; b < PMF_HISTOGRAM_BUCKETS; b++)
+		if (an->histogram[b] > max)
+			max = an->histogram[b];
+	pmf__out_puts(o, "\n  arenas by utilization (live block bytes / "
+			 "arena size)\n");
+	for (int b = 0; b < PMF_HISTOGRAM_BUCKETS; b++) {
+		char bar[41];
+		size_t w = max ? (size_t)(an->histogram[b] * 40 / max) : 0;
+		if (w == 0 && an->histogram[b] > 0)
+			w = 1;
+		memset(bar, '#', w);
+		bar[w] = '\0';
+		pmf__out_printf(o, "    %3d-%3d%%  %8llu  %s\n", b * 10,
+				b * 10 + 10,
+				(unsigned long long)an->histogram[b], bar);
+	}
+}
+
+static void
+highwater(const struct pmf_snapshot_info *in,
+	  const struct pmf_interp_stats *it, const struct pmf_analysis *an,
+	  struct pmf__out *o)
+{
+	char h1[32], h2[32];
+	const struct pmf_arena_counters *a = &it->arenas;
+	pmf__out_puts(o, "\n  high-water mark\n");
+	pmf__out_printf(o, "    arenas now %llu, at most %llu (%llu below)\n",
+			(unsigned long long)a->current,
+			(unsigned long long)a->highwater,
+			(unsigned long long)(a->highwater > a->current
+						     ? a->highwater - a->current
+						     : 0));
+	if (in->process.valid)
+		pmf__out_printf(o, "    RSS %s, peak RSS (VmHWM) %s\n",
+				pmf__human(in->process.rss_bytes, h1,
+					   sizeof(h1)),
+				pmf__human(in->process.hwm_bytes, h2,
+					   sizeof(h2)));
+	pmf__out_printf(o,
+			"    perfectly packed, the live blocks need %llu "
+			"arena%s; stranded %s\n",
+			(unsigned long long)an->packed_arenas,
+			an->packed_arenas == 1 ? "" : "s",
+			pmf__human(an->stranded_bytes, h1, sizeof(h1)));
+}
+
+static void
+type_rows(struct pmf__out *o, const struct pmf_type_count *v, size_t n,
+	  unsigned top, const char *indent)
+{
+	uint64_t total = 0;
+	char c[32], b[32];
+	for (size_t i = 0; i < n; i++)
+		total += v[i].count;
+	for (size_t i = 0; i < n && i < top; i++)
+		pmf__out_printf(o, "%s%-32s %12s %14s %6.1f%%\n", indent,
+				v[i].name, pmf__commas(v[i].count, c, sizeof(c)),
+				pmf__commas(v[i].bytes, b, sizeof(b)),
+				pct(v[i].count, total));
+	if (n > top)
+		pmf__out_printf(o, "%s(%zu more)\n", indent, n - top);
+}
+
+static void
+pinned(const struct pmf_snapshot *s, size_t idx,
+       const struct pmf_analysis *an, unsigned top, struct pmf__out *o)
+{
+	char h[32], c[32];
+	pmf__out_printf(o,
+			"\n  pinned arenas (utilization below %.0f%%): %llu, "
+			"holding %s live blocks (%s)\n",
+			an->pinned_below * 100.0,
+			(unsigned long long)an->pinned_arenas,
+			pmf__commas(an->pinned_live_blocks, c, sizeof(c)),
+			pmf__human(an->pinned_live_bytes, h, sizeof(h)));
+	if (an->pinned_arenas == 0)
+		return;
+	pmf__out_printf(o, "    objects read in the %llu least utilized\n",
+			(unsigned long long)an->pinned_examined);
+	size_t n;
+	const struct pmf_arena *v = pmf_snapshot_arenas(s, idx, &n);
+	pmf__out_printf(o, "    %-18s %6s %6s %10s  %s\n", "arena", "util",
+			"pools", "live", "mostly");
+	/* The least utilized pinned arenas, as the analysis picked them
+	 * for reading: one selection pass per row keeps this O(top * n). */
+	unsigned shown = 0;
+	uint64_t last_live = 0, last_addr = 0;
+	for (; shown < top; shown++) {
+		size_t best = n;
+		for (size_t k = 0; k < n; k++) {
+			const struct pmf_arena *a = &v[k];
+			if (!a->pinned)
+				continue;
+			bool after = shown == 0 || a->bytes_live > last_live ||
+				     (a->bytes_live == last_live &&
+				      a->address > last_addr);
+			if (!after)
+				continue;
+			if (best == n || a->bytes_live < v[best].bytes_live ||
+			    (a->bytes_live == v[best].bytes_live &&
+			     a->address < v[best].address))
+				best = k;
+		}
+		if (best == n)
+			break;
+		const struct pmf_arena *a = &v[best];
+		size_t nt = 0;
+		const struct pmf_type_count *t =
+			pmf_snapshot_arena_types(s, idx, best, &nt);
+		pmf__out_printf(o, "    0x%-16llx %5.1f%% %6u %10s  %s\n",
+				(unsigned long long)a->address,
+				a->utilization * 100.0, a->pools_used,
+				pmf__commas(a->blocks_live, c, sizeof(c)),
+				nt > 0 ? t[0].name : "-");
+		last_live = a->bytes_live;
+		last_addr = a->address;
+	}
+	if (an->pinned_arenas > shown)
+		pmf__out_printf(o, "    (%llu more)\n",
+				(unsigned long long)(an->pinned_arenas -
+						     shown));
+	if (an->ntypes == 0)
+		return;
+	pmf__out_printf(o, "\n  types pinning sparse arenas (live blocks "
+			   "in the %llu arenas read)\n",
+			(unsigned long long)an->pinned_examined);
+	pmf__out_printf(o, "    %-32s %12s %14s %7s\n", "type", "blocks",
+			"bytes", "share");
+	type_rows(o, an->types, an->ntypes, top, "    ");
+}
+
+static void
+freelists(const struct pmf_interp_stats *it, struct pmf__out *o)
+{
+	char c[32], b[32];
+	if (!it->has_freelists || it->nfreelists == 0)
+		return;
+	pmf__out_puts(o, "\n  object free lists\n");
+	for (unsigned i = 0; i < it->nfreelists; i++) {
+		const struct pmf_freelist *f = &it->freelists[i];
+		if (f->count == 0)
+			continue;
+		pmf__out_printf(o, "    %-32s %8s %12s bytes\n", f->name,
+				pmf__commas(f->count, c, sizeof(c)),
+				pmf__commas(f->count * f->object_size, b,
+					    sizeof(b)));
+	}
+}
+
+void
+pmf__text_analysis(const struct pmf_snapshot *s, size_t idx, unsigned top,
+		   struct pmf__out *o)
+{
+	const struct pmf_analysis *an = pmf_snapshot_analysis(s, idx);
+	const struct pmf_interp_stats *it = &s->interps[idx];
+	if (an != NULL && an->valid) {
+		residency(an, o);
+		histogram(an, o);
+		highwater(&s->info, it, an, o);
+		pinned(s, idx, an, top, o);
+	}
+	freelists(it, o);
+}

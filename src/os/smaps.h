@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smaps.h - /proc/PID/smaps per mapping, classified by what holds the
+ * memory (anonymous, file-backed, stack), and the threads' stack
+ * pointers, which tell thread stacks apart from other anonymous memory.
+ */
+#ifndef PMF_OS_SMAPS_H
+#define PMF_OS_SMAPS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/err.h"
+
+enum pmf__vma_kind {
+	PMF__VMA_ANON = 0, /* no file, [heap], [anon:...] */
+	PMF__VMA_FILE,     /* a file, or a kernel-provided page ([vdso]) */
+	PMF__VMA_STACK,    /* [stack], or anonymous holding a thread's sp */
+};
+
+struct pmf__vma {
+	uint64_t start, end;
+	uint64_t rss, pss, swap;
+	uint64_t private_bytes; /* Private_Clean + Private_Dirty */
+	enum pmf__vma_kind kind;
+};
+
+struct pmf__smaps {
+	struct pmf__vma *v;
+	size_t n, cap;
+};
+
+/* Parses smaps TEXT.  Malformed lines are skipped; PMF_ENOMEM only. */
+int pmf__smaps_parse(const char *text, struct pmf__smaps *s,
+		     struct pmf__err *e);
+
+/* Reads /proc/PID/smaps. */
+int pmf__smaps_read(pid_t pid, struct pmf__smaps *s, struct pmf__err *e);
+
+/* Marks as stacks the anonymous mappings holding one of the N stack
+ * pointers SP. */
+void pmf__smaps_mark_stacks(struct pmf__smaps *s, const uint64_t *sp,
+			    size_t n);
+
+/* Appends each thread's stack pointer, from /proc/PID/task/TID/syscall
+ * (threads running on a CPU at that instant have none and are left
+ * out). */
+int pmf__thread_sps(pid_t pid, uint64_t **sp, size_t *n, size_t *cap,
+		    struct pmf__err *e);
+
+void pmf__smaps_free(struct pmf__smaps *s);
+
+#endif
