@@ -201,19 +201,15 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_NONBLOCKING:
 			o->nonblocking = true;
 			break;
-		case OPT_INTERP: {
-			char *end;
-			long long v = strtoll(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || v < 0)
+		case OPT_INTERP:
+			if (!cli_parse_interp(optarg, &o->interp))
 				return cli_usage_error(
 					"report",
 					"--interp needs an interpreter ID, "
 					"not '%s'",
 					optarg);
 			o->have_interp = true;
-			o->interp = v;
 			break;
-		}
 		case OPT_LOCATE:
 			if (pmf_locate_parse(optarg, &o->topts.locate) < 0)
 				return cli_usage_error(

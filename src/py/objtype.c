@@ -246,7 +246,6 @@ count_pool(struct pmf__types *t, struct pmf__mem *mem,
 	unsigned size = pmf__geom_size(g, szidx);
 	unsigned nb = pmf__geom_nblocks(g, szidx);
 	if (next < g->overhead || next > g->pool_size || count > nb) {
-		c->mismatch++;
 		c->count[PMF__T_UNKNOWN] += count;
 		c->bytes[PMF__T_UNKNOWN] += (uint64_t)count * size;
 		return;
@@ -275,19 +274,14 @@ count_pool(struct pmf__types *t, struct pmf__mem *mem,
 			break;
 		b = pmf__ld64(p + (b - addr));
 	}
-	uint64_t live = 0;
 	for (unsigned k = 0; k < carved && k < 1024; k++) {
 		if (freebits[k / 8] & (1u << (k % 8)))
 			continue;
-		live++;
 		uint32_t id = pmf__types_classify(
 			t, mem, f, p + g->overhead + (size_t)k * size, size);
 		c->count[id]++;
 		c->bytes[id] += size;
 	}
-	c->blocks += live;
-	if (live != count)
-		c->mismatch++;
 }
 
 /* Builds the reads of pool R into BUF (zeroed first): one element per
@@ -358,7 +352,6 @@ pmf__types_count_pools(struct pmf__types *t, struct pmf__mem *mem,
 			 * guess. */
 			c->count[PMF__T_UNKNOWN] += r->count;
 			c->bytes[PMF__T_UNKNOWN] += (uint64_t)r->count * r->size;
-			c->blocks += r->count;
 			continue;
 		}
 		count_pool(t, mem, g, f, r->addr, buf, r->len, c);

@@ -65,8 +65,6 @@ const char *pmf__types_name(const struct pmf__types *t, uint32_t id);
 struct pmf__tcounts {
 	uint64_t count[PMF__T_FIRST + PMF__T_MAX];
 	uint64_t bytes[PMF__T_FIRST + PMF__T_MAX];
-	uint64_t blocks;   /* live blocks seen */
-	uint64_t mismatch; /* pools whose live blocks != their count */
 };
 
 /* One used pool to read. */

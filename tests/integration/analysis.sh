@@ -9,8 +9,7 @@
 # CPython itself reports.
 . "$TESTS_SRCDIR/integration/lib.sh"
 
-# Starts py/pinned.py and waits for its own statistics (as
-# pmf_start_target does for target.py).
+# Starts py/pinned.py and waits for its own statistics.
 start_pinned() {
 	local py=$1 oracle=$2
 	shift 2
@@ -20,23 +19,7 @@ start_pinned() {
 		2>"$oracle.stderr" &
 	PMF_TARGET=$!
 	PMF_PIDS+=("$PMF_TARGET")
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		kill -0 "$PMF_TARGET" 2>/dev/null || {
-			pmf_fail "$py: target exited: $(head -c 400 "$oracle.stderr")"
-			return 1
-		}
-		local marker
-		marker=$(sed -n 's/^marker: //p' "$oracle.stdout")
-		if [ -n "$marker" ] && [ -s "$oracle" ] &&
-			grep -qF "$marker" "$oracle" &&
-			[ -z "$(tail -c 1 "$oracle")" ]; then
-			return 0
-		fi
-		sleep 0.05
-	done
-	pmf_fail "$py: target did not print its statistics in 60 s"
-	return 1
+	pmf_wait_oracle "$py" "$oracle"
 }
 
 CLASS=Zorblax$$

@@ -114,13 +114,21 @@ pmf_start_target() {
 		"$oracle" >"$out" 2>"$oracle.stderr" &
 	PMF_TARGET=$!
 	PMF_PIDS+=("$PMF_TARGET")
+	pmf_wait_oracle "$py $heap" "$oracle"
+}
+
+# pmf_wait_oracle WHAT ORACLE: waits until the target PMF_TARGET has
+# printed its own statistics to ORACLE (ORACLE.stdout names the marker,
+# ORACLE.stderr is quoted if it dies).
+pmf_wait_oracle() {
+	local what=$1 oracle=$2
 	local i marker=
 	for ((i = 0; i < 1200; i++)); do
 		if ! kill -0 "$PMF_TARGET" 2>/dev/null; then
-			pmf_fail "$py $heap: target exited: $(head -c 400 "$oracle.stderr")"
+			pmf_fail "$what: target exited: $(head -c 400 "$oracle.stderr")"
 			return 1
 		fi
-		[ -z "$marker" ] && marker=$(sed -n 's/^marker: //p' "$out")
+		[ -z "$marker" ] && marker=$(sed -n 's/^marker: //p' "$oracle.stdout")
 		# The oracle is complete when its last line (the marker) is
 		# there and ends with a newline: CPython writes it in pieces.
 		if [ -n "$marker" ] && [ -s "$oracle" ] &&
@@ -130,7 +138,7 @@ pmf_start_target() {
 		fi
 		sleep 0.05
 	done
-	pmf_fail "$py $heap: target did not print its statistics in 60 s"
+	pmf_fail "$what: target did not print its statistics in 60 s"
 	return 1
 }
 
