@@ -206,6 +206,10 @@ typedef struct pmf_snapshot pmf_snapshot;
                                      residency (pagemap), the process memory
                                      split (smaps), pinned arenas and the
                                      object types inside them */
+#define PMF_SNAP_EXAMINE_NONE 0x8u /* with PMF_SNAP_ANALYZE: identify the
+                                      objects of no pinned arena (the cost a
+                                      live monitor saves); examine_arena is
+                                      still read */
 
 /* Takes a snapshot of every obmalloc state in the target.  Without
  * PMF_SNAP_NONBLOCKING the target's threads are stopped for the walk and
@@ -226,6 +230,11 @@ struct pmf_snapshot_opts {
 	unsigned pinned_examine; /* how many pinned arenas, least utilized
 	                            first, have their objects identified;
 	                            0 means 64 */
+	uint64_t examine_arena;  /* with PMF_SNAP_ANALYZE: also identify the
+	                            objects of the arena at this address,
+	                            pinned or not (a drill-down); 0: none.
+	                            Its types are not added to the pinned
+	                            totals. */
 };
 
 /* pmf_snapshot_take() with options. */
@@ -473,6 +482,32 @@ pmf_snapshot_arenas(const pmf_snapshot *s, size_t i, size_t *n);
 PMF_API const struct pmf_type_count *
 pmf_snapshot_arena_types(const pmf_snapshot *s, size_t i, size_t j,
 			 size_t *n);
+
+/* What one pool of an arena holds. */
+enum pmf_pool_state {
+	PMF_POOL_USED = 0,  /* holds blocks, with room for more */
+	PMF_POOL_FULL,      /* every block allocated */
+	PMF_POOL_EMPTY,     /* carved, now empty: cached by pymalloc */
+	PMF_POOL_UNTOUCHED, /* never carved */
+	PMF_POOL_INVALID,   /* failed validation (a torn read) */
+};
+
+struct pmf_pool {
+	uint32_t index;          /* position in the arena, 0 first */
+	enum pmf_pool_state state;
+	unsigned class_index;    /* size class (USED and FULL only) */
+	unsigned block_size;     /* bytes a block (USED and FULL only) */
+	uint32_t blocks_in_use;
+	uint32_t blocks_total;   /* blocks the pool holds (USED, FULL) */
+};
+
+/* The pools of arena J of state I (PMF_SNAP_ANALYZE): writes up to CAP of
+ * them to BUF (which may be NULL when CAP is 0) and returns how many the
+ * arena has, so a caller can size BUF with a first call.  Returns 0 when
+ * out of range or without PMF_SNAP_ANALYZE. */
+PMF_API size_t pmf_snapshot_arena_pools(const pmf_snapshot *s, size_t i,
+					size_t j, struct pmf_pool *buf,
+					size_t cap);
 
 /* Bytes a size class loses in its used pools: free blocks, pool headers
  * and quantization.  POOL_SIZE and POOL_OVERHEAD from the snapshot info. */

@@ -12,7 +12,8 @@ allowed() {
 	os) echo "base os" ;;
 	py) echo "base os py" ;;
 	core) echo "base os py core" ;;
-	cli | tui) echo "$1" ;;
+	cli) echo "cli tui" ;;
+	tui) echo "tui" ;;
 	esac
 }
 for f in $(cd "$src" && find . -name '*.[ch]' | sort); do

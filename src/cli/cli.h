@@ -48,7 +48,18 @@ cli_parse_interp(const char *s, int64_t *out)
 	return true;
 }
 
+/* A count for --examine, --top, -n: a positive decimal integer.  Zero is
+ * refused because the library reads 0 as "the default". */
+bool cli_parse_count(const char *s, unsigned *out);
+
+/* A percentage for --pinned-below: a decimal number, 0 < PCT <= 100. */
+bool cli_parse_percent(const char *s, double *out);
+
+/* Seconds for -d: a decimal number from MIN to MAX. */
+bool cli_parse_seconds(const char *s, double min, double max, double *out);
+
 int cmd_report(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 
 #endif

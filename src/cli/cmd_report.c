@@ -78,37 +78,6 @@ struct opts {
 	struct pmf_target_opts topts;
 };
 
-/* A count for --examine and --top: a positive decimal integer.  Zero is
- * refused because the library reads 0 as "the default". */
-static bool
-parse_count(const char *s, unsigned *out)
-{
-	char *end;
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v == 0 || v > UINT_MAX)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
-/* A percentage for --pinned-below: a decimal number, 0 < PCT <= 100. */
-static bool
-parse_percent(const char *s, double *out)
-{
-	char *end;
-	if ((*s < '0' || *s > '9') && *s != '.')
-		return false;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(v) || v <= 0 || v > 100)
-		return false;
-	*out = v;
-	return true;
-}
-
 static int
 parse(int argc, char **argv, struct opts *o)
 {
@@ -175,7 +144,7 @@ parse(int argc, char **argv, struct opts *o)
 			o->no_analysis = true;
 			break;
 		case OPT_PINNED_BELOW:
-			if (!parse_percent(optarg, &o->pinned_below))
+			if (!cli_parse_percent(optarg, &o->pinned_below))
 				return cli_usage_error(
 					"report",
 					"--pinned-below needs a percentage "
@@ -183,7 +152,7 @@ parse(int argc, char **argv, struct opts *o)
 					optarg);
 			break;
 		case OPT_EXAMINE:
-			if (!parse_count(optarg, &o->examine))
+			if (!cli_parse_count(optarg, &o->examine))
 				return cli_usage_error(
 					"report",
 					"--examine needs a positive number of "
@@ -191,7 +160,7 @@ parse(int argc, char **argv, struct opts *o)
 					optarg);
 			break;
 		case OPT_TOP:
-			if (!parse_count(optarg, &o->top))
+			if (!cli_parse_count(optarg, &o->top))
 				return cli_usage_error(
 					"report",
 					"--top needs a positive number of "

@@ -21,6 +21,8 @@ usage(FILE *f)
 	      "Commands:\n"
 	      "  report    take one snapshot and print it (text, json, "
 	      "debugmallocstats)\n"
+	      "  top       watch it live: size classes, arenas, high-water "
+	      "mark\n"
 	      "  diff      compare two JSON reports: what grew and what "
 	      "shrank\n"
 	      "\n"
@@ -50,6 +52,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "top") == 0)
+		return cmd_top(argc - 1, argv + 1);
 	if (strcmp(cmd, "diff") == 0)
 		return cmd_diff(argc - 1, argv + 1);
 	return cli_usage_error(NULL, "unknown command '%s'", cmd);

@@ -263,7 +263,7 @@ cmp_util(const void *x, const void *y)
 int
 pmf__analyze_types(struct pmf__mem *mem, const struct pmf__geom *g,
 		   const struct pmf__objfmt *f, struct pmf__types *cache,
-		   unsigned examine, struct pmf__interp_data *d,
+		   unsigned examine, uint64_t also, struct pmf__interp_data *d,
 		   struct pmf__err *e)
 {
 	struct pmf_analysis *an = &d->analysis;
@@ -288,6 +288,20 @@ pmf__analyze_types(struct pmf__mem *mem, const struct pmf__geom *g,
 	qsort(order, npinned, sizeof(*order), cmp_util);
 	if (npinned > examine)
 		npinned = examine;
+	/* The arena a caller asked for (a drill-down) is read too, pinned
+	 * or not, unless it is already among the least utilized. */
+	for (size_t j = 0; also != 0 && j < d->narenas; j++) {
+		if (d->pub_arenas[j].address != also)
+			continue;
+		bool have = false;
+		for (size_t i = 0; i < npinned; i++)
+			have = have || order[i].j == j;
+		if (!have)
+			order[npinned++] = (struct pick){
+				d->pub_arenas[j].bytes_live,
+				d->pub_arenas[j].address, j};
+		break;
+	}
 	for (size_t i = 0; i < npinned; i++) {
 		size_t j = order[i].j;
 		const struct pmf__arena_sum *a = &d->arenas[j];
@@ -319,7 +333,10 @@ pmf__analyze_types(struct pmf__mem *mem, const struct pmf__geom *g,
 					    d->page_size, one, e);
 		if (rc < 0)
 			goto out;
-		for (size_t id = 0; id < PMF__T_FIRST + PMF__T_MAX; id++) {
+		/* Only pinned arenas count in the pinned totals. */
+		bool pinned = d->pub_arenas[j].pinned;
+		for (size_t id = 0; pinned && id < PMF__T_FIRST + PMF__T_MAX;
+		     id++) {
 			all->count[id] += one->count[id];
 			all->bytes[id] += one->bytes[id];
 		}
@@ -329,7 +346,8 @@ pmf__analyze_types(struct pmf__mem *mem, const struct pmf__geom *g,
 			goto out;
 		}
 		d->pub_arenas[j].examined = true;
-		an->pinned_examined++;
+		if (pinned)
+			an->pinned_examined++;
 	}
 	if (types_list(cache, all, &d->types, &an->ntypes) < 0) {
 		rc = pmf__err_set(e, PMF_ENOMEM, "out of memory");

@@ -37,7 +37,8 @@ int pmf__analyze(const struct pmf__analyze_in *in,
  * D->arena_types, D->types and the examined counts. */
 int pmf__analyze_types(struct pmf__mem *mem, const struct pmf__geom *g,
 		       const struct pmf__objfmt *f, struct pmf__types *cache,
-		       unsigned examine, struct pmf__interp_data *d,
+		       unsigned examine, uint64_t also,
+		       struct pmf__interp_data *d,
 		       struct pmf__err *e);
 
 /* Frees what one state's data owns, and zeroes it. */

@@ -79,6 +79,7 @@ struct want {
 	bool analyze;
 	double pinned_below;
 	unsigned examine;
+	uint64_t examine_arena;
 	struct pmf__pagemap pm; /* open when pm_ok */
 	bool pm_ok;
 };
@@ -197,7 +198,8 @@ analyze_types(pmf_target *t, struct pmf_snapshot *s, struct want *wt,
 	cache.pm = wt->pm_ok ? &wt->pm : NULL;
 	for (size_t i = 0; rc == 0 && i < s->n; i++)
 		rc = pmf__analyze_types(&t->pyt.mem, &t->pyt.geom, &f, &cache,
-					wt->examine, &s->data[i], e);
+					wt->examine, wt->examine_arena,
+					&s->data[i], e);
 	pmf__types_free(&cache);
 	return rc;
 }
@@ -367,7 +369,10 @@ pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
 		.analyze = flags & PMF_SNAP_ANALYZE,
 		.pinned_below = opts->pinned_below > 0 ? opts->pinned_below
 						       : 0.10,
-		.examine = opts->pinned_examine ? opts->pinned_examine : 64,
+		.examine = (flags & PMF_SNAP_EXAMINE_NONE) ? 0
+			   : opts->pinned_examine   ? opts->pinned_examine
+						    : 64,
+		.examine_arena = opts->examine_arena,
 	};
 	if (wt.analyze)
 		wt.pm_ok = pmf__pagemap_open(&wt.pm, pt->pid, NULL) == 0;

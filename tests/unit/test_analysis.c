@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/analysis.h"
+#include "core/model.h"
 #include "os/smaps.h"
 #include "runner.h"
 
@@ -143,6 +144,41 @@ START_TEST(test_analyze_partition)
 	 * most in both: 2 arenas, nothing stranded. */
 	ck_assert_uint_eq(an->packed_arenas, 2);
 	ck_assert_uint_eq(an->stranded_bytes, 0);
+
+	/* The drill-down's pools, from the same records. */
+	struct pmf_snapshot snap = {.n = 1, .data = &d};
+	snap.info.alignment = 16;
+	snap.info.pool_size = 16384;
+	snap.info.pool_overhead = 48;
+	d.pools = recs;
+	d.npools = 69;
+	d.arenas = ar;
+	d.narenas = 2;
+	struct pmf_pool pl[64];
+	ck_assert_uint_eq(pmf_snapshot_arena_pools(&snap, 0, 1, NULL, 0), 63);
+	ck_assert_uint_eq(pmf_snapshot_arena_pools(&snap, 0, 1, pl, 64), 63);
+	for (int k = 0; k < 63; k++) {
+		ck_assert_uint_eq(pl[k].index, k);
+		enum pmf_pool_state want = k < 3   ? PMF_POOL_USED
+					   : k < 5 ? PMF_POOL_EMPTY
+						   : PMF_POOL_UNTOUCHED;
+		ck_assert_int_eq(pl[k].state, want);
+	}
+	ck_assert_uint_eq(pl[2].blocks_in_use, 1);
+	ck_assert_uint_eq(pl[2].blocks_total, 340);
+	ck_assert_uint_eq(pl[2].block_size, 48);
+	ck_assert_uint_eq(pl[2].class_index, 2);
+	/* CAP bounds the writes; the count is still the arena's. */
+	memset(pl, 0xff, sizeof(pl));
+	ck_assert_uint_eq(pmf_snapshot_arena_pools(&snap, 0, 0, pl, 2), 64);
+	ck_assert_int_eq(pl[0].state, PMF_POOL_FULL);
+	ck_assert_int_eq(pl[1].state, PMF_POOL_FULL);
+	ck_assert_uint_eq(pl[2].index, 0xffffffffu);
+	ck_assert_uint_eq(pmf_snapshot_arena_pools(&snap, 0, 2, pl, 64), 0);
+	ck_assert_uint_eq(pmf_snapshot_arena_pools(&snap, 1, 0, pl, 64), 0);
+	ck_assert_uint_eq(pmf_snapshot_arena_pools(NULL, 0, 0, pl, 64), 0);
+	d.arenas = NULL;
+	d.narenas = 0;
 	free(pages);
 	d.pools = NULL; /* not owned here */
 	pmf__interp_data_free(&d);
