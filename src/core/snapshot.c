@@ -80,6 +80,10 @@ struct want {
 	double pinned_below;
 	unsigned examine;
 	uint64_t examine_arena;
+	/* No object is identified: the analysis (its pagemap reads above
+	 * all) waits until the target runs again, which keeps the pause to
+	 * the walk. */
+	bool after_release;
 	struct pmf__pagemap pm; /* open when pm_ok */
 	bool pm_ok;
 };
@@ -126,6 +130,23 @@ analyze_state(struct want *wt, const struct pmf__geom *g,
 	return rc;
 }
 
+/* The analysis of state I from what its walk kept, once the target is
+ * released.  The page flags serve no object reading here: dropped. */
+static int
+analyze_released(struct want *wt, const struct pmf__geom *g,
+		 struct pmf_snapshot *s, size_t i, struct pmf__err *e)
+{
+	struct pmf__interp_data *d = &s->data[i];
+	struct pmf__walk w = {.arenas = d->arenas,
+			      .narenas = d->narenas,
+			      .pools = d->pools,
+			      .npools = d->npools};
+	int rc = analyze_state(wt, g, &w, &s->interps[i], d, e);
+	free(d->pages);
+	d->pages = NULL;
+	return rc;
+}
+
 /* Reads, checks and walks one state into slot I of the snapshot. */
 static int
 walk_state(pmf_target *t, struct pmf_snapshot *s,
@@ -164,7 +185,8 @@ walk_state(pmf_target *t, struct pmf_snapshot *s,
 		goto out;
 	struct pmf__interp_data *d = &s->data[s->n];
 	if (wt->analyze) {
-		rc = analyze_state(wt, &pt->geom, &w, out, d, e);
+		rc = wt->after_release ? 0
+				       : analyze_state(wt, &pt->geom, &w, out, d, e);
 		if (rc < 0) {
 			pmf__interp_data_free(d);
 			goto out;
@@ -261,8 +283,8 @@ one_pass(pmf_target *t, struct pmf_snapshot *s, struct want *wt,
 	s->info.allocator_detail = strdup(detail);
 	if (s->info.allocator_detail == NULL)
 		rc = pmf__err_set(e, PMF_ENOMEM, "out of memory");
-	if (rc == 0 && wt->analyze && pmf_allocator_is_pymalloc(
-					       s->info.allocator))
+	if (rc == 0 && wt->analyze && !wt->after_release &&
+	    pmf_allocator_is_pymalloc(s->info.allocator))
 		rc = analyze_types(t, s, wt, e);
 	s->info.walk_us = (pmf__now_ns() - t0) / 1000;
 out:
@@ -374,6 +396,8 @@ pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
 						    : 64,
 		.examine_arena = opts->examine_arena,
 	};
+	wt.after_release = wt.analyze && wt.examine == 0 &&
+			   wt.examine_arena == 0;
 	if (wt.analyze)
 		wt.pm_ok = pmf__pagemap_open(&wt.pm, pt->pid, NULL) == 0;
 	struct pmf_snapshot_info *in = &s->info;
@@ -442,6 +466,8 @@ pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
 		in->pools_failed_validation +=
 			s->interps[i].pools_failed_validation;
 	in->ninterps = s->n;
+	for (size_t i = 0; rc == 0 && wt.after_release && i < s->n; i++)
+		rc = analyze_released(&wt, &pt->geom, s, i, &t->err);
 	if (wt.pm_ok)
 		pmf__pagemap_close(&wt.pm);
 	if (rc == 0 && !(flags & PMF_SNAP_NO_PROCESS)) {
