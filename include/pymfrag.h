@@ -210,6 +210,13 @@ typedef struct pmf_snapshot pmf_snapshot;
                                       objects of no pinned arena (the cost a
                                       live monitor saves); examine_arena is
                                       still read */
+#define PMF_SNAP_PROCESS_FAST 0x10u /* process figures from /proc/PID/status
+                                       alone: RSS, swap, peak and threads
+                                       are kernel counters, cheap to read;
+                                       PSS (and the split) need a walk of
+                                       every page table, so pss_bytes and
+                                       anon_bytes are 0 and split_valid is
+                                       false; info->process_fast says so */
 
 /* Takes a snapshot of every obmalloc state in the target.  Without
  * PMF_SNAP_NONBLOCKING the target's threads are stopped for the walk and
@@ -370,6 +377,7 @@ struct pmf_snapshot_info {
 	size_t ninterps;              /* obmalloc states in the snapshot */
 	struct pmf_state_addresses located; /* main state's fields */
 	uint64_t locate_us;           /* time locating took at open */
+	bool process_fast;            /* PMF_SNAP_PROCESS_FAST: no PSS */
 };
 
 /* The snapshot's summary; never NULL for a valid snapshot. */

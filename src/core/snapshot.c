@@ -342,11 +342,23 @@ out:
 }
 
 static void
-process_mem(pid_t pid, struct pmf_process_mem *pm)
+process_mem(pid_t pid, bool fast, struct pmf_process_mem *pm)
 {
 	struct pmf__rollup r;
 	struct pmf__proc_status st;
 	memset(pm, 0, sizeof(*pm));
+	/* The status counters are kept by the kernel; the rollup walks
+	 * every page table of the process (tens of ms on a large one). */
+	if (fast) {
+		if (pmf__proc_status(pid, &st, NULL) < 0)
+			return;
+		pm->valid = true;
+		pm->rss_bytes = st.vm_rss;
+		pm->swap_bytes = st.vm_swap;
+		pm->hwm_bytes = st.vm_hwm;
+		pm->threads = st.threads;
+		return;
+	}
 	if (pmf__proc_rollup(pid, &r, NULL) < 0 ||
 	    pmf__proc_status(pid, &st, NULL) < 0)
 		return;
@@ -471,8 +483,10 @@ pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
 	if (wt.pm_ok)
 		pmf__pagemap_close(&wt.pm);
 	if (rc == 0 && !(flags & PMF_SNAP_NO_PROCESS)) {
-		process_mem(pt->pid, &in->process);
-		if (wt.analyze && in->process.valid)
+		bool fast = flags & PMF_SNAP_PROCESS_FAST;
+		process_mem(pt->pid, fast, &in->process);
+		in->process_fast = fast;
+		if (wt.analyze && !fast && in->process.valid)
 			process_split(s, &in->process);
 	}
 

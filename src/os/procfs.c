@@ -96,6 +96,8 @@ pmf__status_parse(const char *text, struct pmf__proc_status *st)
 			st->vm_hwm = kb_value(v);
 		} else if ((v = field(line, "VmRSS")) != NULL) {
 			st->vm_rss = kb_value(v);
+		} else if ((v = field(line, "VmSwap")) != NULL) {
+			st->vm_swap = kb_value(v);
 		} else if ((v = field(line, "Uid")) != NULL) {
 			st->uid = (uid_t)strtoul(v, NULL, 10);
 		}

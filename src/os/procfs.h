@@ -21,7 +21,7 @@ struct pmf__proc_status {
 	char state;      /* first letter of State: (R, S, D, T, t, Z, X...) */
 	pid_t tracer;    /* TracerPid: */
 	unsigned threads;
-	uint64_t vm_hwm, vm_rss;
+	uint64_t vm_hwm, vm_rss, vm_swap;
 	uid_t uid;       /* real uid */
 };
 

@@ -125,6 +125,7 @@ tui_sample_from_snapshot(struct tui_sample *o, const pmf_snapshot *s,
 	o->pss = in->process.pss_bytes;
 	o->swap = in->process.swap_bytes;
 	o->hwm = in->process.hwm_bytes;
+	o->has_pss = in->process.valid && !in->process_fast;
 	o->threads = in->process.threads;
 	o->arena_size = in->arena_size;
 	o->pool_size = in->pool_size;
@@ -233,6 +234,11 @@ keep_first(struct tui_data *d, const struct tui_sample *s)
 void
 tui_data_push(struct tui_data *d, struct tui_sample *sample)
 {
+	if (!sample->has_pss && d->have_cur && d->cur.has_pss) {
+		sample->pss = d->cur.pss;
+		sample->has_pss = true;
+		sample->pss_age = d->cur.pss_age + 1;
+	}
 	if (!d->have_first)
 		keep_first(d, sample);
 	if (d->have_cur) {

@@ -54,6 +54,10 @@ struct tui_sample {
 	/* Process, from /proc. */
 	bool proc_valid;
 	uint64_t rss, pss, swap, hwm;
+	/* PSS costs a walk of every page table: it is read every few
+	 * refreshes and carried over in between (pss_age counts them). */
+	bool has_pss;
+	unsigned pss_age;
 	unsigned threads;
 	/* Arenas. */
 	uint64_t arena_size, pool_size;

@@ -27,6 +27,8 @@
 #define START_POLL_MS 10
 /* How long a quitting monitor gives CMD to end on SIGTERM. */
 #define CHILD_GRACE_MS 2000
+/* How often PSS is read (it costs a walk of the page tables). */
+#define PSS_EVERY_S 5.0
 
 static volatile sig_atomic_t quit_signal;
 
@@ -161,8 +163,13 @@ pick_interp(const struct top *tp, const pmf_snapshot *s)
 static void
 refresh_data(struct top *tp)
 {
+	/* PSS walks every page table of the target (20 ms a GiB): read it
+	 * every PSS_EVERY_S seconds, not every refresh. */
+	long every = (long)(PSS_EVERY_S / tp->v.interval);
+	bool pss = every <= 1 || tp->refreshes % every == 0;
 	struct pmf_snapshot_opts so = {
 		.flags = PMF_SNAP_ANALYZE | PMF_SNAP_EXAMINE_NONE |
+			 (pss ? 0 : PMF_SNAP_PROCESS_FAST) |
 			 (tp->o->nonblocking ? PMF_SNAP_NONBLOCKING : 0),
 		.pinned_below = tp->o->pinned_below,
 		.examine_arena = tp->v.mode == TUI_MODE_ARENA ||

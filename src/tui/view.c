@@ -131,8 +131,8 @@ rss_meter(const struct tui_data *d, struct tui_grid *g, int row)
 	}
 	snprintf(text, sizeof(text), "%s  HWM %s  PSS %s  swap %s  threads %u",
 		 tui_bytes(s->rss, a, sizeof(a)), tui_bytes(s->hwm, b, sizeof(b)),
-		 tui_bytes(s->pss, c, sizeof(c)), tui_bytes(s->swap, e, sizeof(e)),
-		 s->threads);
+		 s->has_pss ? tui_bytes(s->pss, c, sizeof(c)) : "-",
+		 tui_bytes(s->swap, e, sizeof(e)), s->threads);
 	uint64_t arena_res = s->residency_valid ? s->arena_resident : 0;
 	if (arena_res > s->rss)
 		arena_res = s->rss;

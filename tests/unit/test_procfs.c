@@ -20,6 +20,7 @@ START_TEST(test_status_parse)
 				   "Uid:\t1000\t1000\t1000\t1000\n"
 				   "VmHWM:\t   30420 kB\n"
 				   "VmRSS:\t   25000 kB\n"
+				   "VmSwap:\t    1200 kB\n"
 				   "Threads:\t7\n";
 	struct pmf__proc_status st;
 	pmf__status_parse(text, &st);
@@ -29,6 +30,7 @@ START_TEST(test_status_parse)
 	ck_assert_int_eq(st.uid, 1000);
 	ck_assert_uint_eq(st.vm_hwm, 30420ull * 1024);
 	ck_assert_uint_eq(st.vm_rss, 25000ull * 1024);
+	ck_assert_uint_eq(st.vm_swap, 1200ull * 1024);
 	ck_assert_uint_eq(st.threads, 7);
 }
 END_TEST

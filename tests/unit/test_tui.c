@@ -171,6 +171,8 @@ START_TEST(test_main_screen)
 	ck_assert_ptr_nonnull(strstr(row(&f, 0), "pause 41ms"));
 	ck_assert_ptr_nonnull(strstr(row(&f, 1), "300M"));
 	ck_assert_ptr_nonnull(strstr(row(&f, 1), "HWM 400M"));
+	/* No PSS read yet: a dash, not a zero. */
+	ck_assert_ptr_nonnull(strstr(row(&f, 1), "PSS -"));
 	ck_assert_ptr_nonnull(strstr(row(&f, 2), "live 25%"));
 	ck_assert_ptr_nonnull(strstr(row(&f, 3), "arenas 10 / hw 17 (-7)"));
 	ck_assert_ptr_nonnull(strstr(row(&f, 3), "stranded 5.00M"));
@@ -254,7 +256,18 @@ START_TEST(test_deltas)
 	col = (int)(p - r3);
 	ck_assert_int_eq(tui_grid_at(&f.g, h + 4, col)->role, TUI_R_GROW);
 	ck_assert_uint_eq(f.d.refreshes, 3);
-	ck_assert_uint_eq(f.d.rss.n, 3);
+	/* PSS is carried over the refreshes that do not read it. */
+	ck_assert(!f.d.cur.has_pss);
+	f.d.cur.has_pss = true;
+	f.d.cur.pss = 123456;
+	make_sample(&s, 6, 4, 200);
+	tui_data_push(&f.d, &s);
+	ck_assert(f.d.cur.has_pss);
+	ck_assert_uint_eq(f.d.cur.pss, 123456);
+	ck_assert_uint_eq(f.d.cur.pss_age, 1);
+	render(&f);
+	ck_assert_ptr_nonnull(strstr(row(&f, 1), "PSS 121K"));
+	ck_assert_uint_eq(f.d.rss.n, 4);
 	fx_free(&f);
 }
 END_TEST
