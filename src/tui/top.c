@@ -283,7 +283,8 @@ handle_key(struct top *tp, int key, int64_t *next, bool *quit)
 	}
 }
 
-static void
+/* Returns true when the user quit (q). */
+static bool
 loop(struct top *tp)
 {
 	int64_t next = now_ms();
@@ -334,6 +335,7 @@ loop(struct top *tp)
 		while (!quit && (key = tui_draw_key(0)) != 0)
 			handle_key(tp, key, &next, &quit);
 	}
+	return quit;
 }
 
 int
@@ -374,21 +376,29 @@ tui_top_run(const struct tui_opts *o, int *err, char *why, size_t cap)
 		}
 		tui_draw_size(&tp.v.rows, &tp.v.cols);
 	}
-	loop(&tp);
+	bool user_quit = loop(&tp);
 	tui_draw_close();
-	if (quit_signal == SIGTERM || quit_signal == SIGHUP)
+	if (quit_signal == SIGTERM || quit_signal == SIGHUP) {
 		status = 128 + quit_signal;
-	else
-	if (tp.succeeded == 0 && !tp.opened && tp.last_msg[0] != '\0' &&
-	    quit_signal == 0 && !tp.v.ended) {
-		*err = tp.last_err;
-		snprintf(why, cap, "%s", tp.last_msg);
+	} else if (tp.succeeded == 0 && !user_quit && quit_signal == 0) {
+		/* Ended by itself (-n, --batch, an exit) without showing a
+		 * single snapshot: that is a failure to say. */
+		char how[96];
 		status = 1;
-	} else if (tp.succeeded == 0 && tp.refreshes > 0 && quit_signal == 0) {
 		*err = tp.last_err;
-		snprintf(why, cap, "no snapshot succeeded: %s",
-			 tp.t ? pmf_target_errmsg(tp.t) : tp.last_msg);
-		status = 1;
+		if (tp.have_child && tp.v.ended)
+			snprintf(why, cap,
+				 "%s %s before it could be watched%s%s",
+				 o->cmd[0],
+				 tui_child_how(&tp.child, how, sizeof(how)),
+				 tp.last_msg[0] ? ": " : "", tp.last_msg);
+		else if (!tp.opened)
+			snprintf(why, cap, "%s", tp.last_msg);
+		else
+			snprintf(why, cap, "no snapshot succeeded: %s",
+				 pmf_target_errmsg(tp.t));
+		if (tp.have_child && tp.v.ended)
+			*err = 0;
 	}
 out:
 	tui_draw_close();

@@ -279,6 +279,28 @@ pmf_check "no terminal: exit 1" [ $? = 1 ]
 pmf_check "no terminal: one line suggesting report" \
 	bash -c "[ \$(wc -l <'$PMF_TMP/notty') = 1 ] && grep -q \"pymfrag report\" '$PMF_TMP/notty'"
 
+# Usage errors: exit 2, one line.
+for args in "" "--pid" "--pid 0" "--pid 1 -- true" "-d 0 --pid 1" \
+	"-d 5000 --pid 1" "-n 0 --pid 1" "--width 10 -b --pid 1" \
+	"--cmd-output x --pid 1" "--pid 1 extra" "--bogus"; do
+	# shellcheck disable=SC2086
+	"$PYMFRAG" top $args >"$PMF_TMP/usage.out" 2>"$PMF_TMP/usage.err"
+	rc=$?
+	pmf_check "top $args: exit 2" [ "$rc" = 2 ]
+	pmf_check "top $args: nothing on stdout" [ ! -s "$PMF_TMP/usage.out" ]
+	pmf_check "top $args: says why" grep -q '^pymfrag' "$PMF_TMP/usage.err"
+done
+# A CMD that never runs Python: one line saying so, exit 1.
+"$PYMFRAG" top -b -n 2 -d 0.2 --cmd-output "$PMF_TMP/sh.log" -- sh -c 'exit 4' \
+	>"$PMF_TMP/sh.out" 2>"$PMF_TMP/sh.err"
+pmf_check "top -- sh: exit 1" [ $? = 1 ]
+pmf_check "top -- sh: its exit is named" \
+	grep -q 'sh exited with status 4 before it could be watched' "$PMF_TMP/sh.err"
+"$PYMFRAG" top -b -n 1 -- /nonexistent/cmd >/dev/null 2>"$PMF_TMP/ne.err"
+pmf_check "top -- a missing CMD: exit 1" [ $? = 1 ]
+pmf_check "top -- a missing CMD: says so" \
+	grep -q 'cannot run /nonexistent/cmd: No such file' "$PMF_TMP/ne.err"
+
 exercised=()
 mapfile -t found < <(pmf_discover_pythons)
 supported=()
