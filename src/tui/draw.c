@@ -15,7 +15,7 @@
 #include <wchar.h>
 
 #include "tui/draw.h"
-#include "tui/view.h"
+#include "tui/screen.h"
 
 static bool opened;
 static bool colors;

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "tui/view_int.h"
+#include "tui/screen.h"
 
 /* Refresh intervals '+' and '-' step through, in seconds. */
 static const double steps[] = {0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60};

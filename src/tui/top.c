@@ -20,7 +20,7 @@
 #include "tui/child.h"
 #include "tui/draw.h"
 #include "tui/top.h"
-#include "tui/view.h"
+#include "tui/screen.h"
 
 /* How often a CMD that has not started Python yet is looked at: soon
  * enough to catch its first arena. */

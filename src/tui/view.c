@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/view.h"
-#include "tui/view_int.h"
+#include "tui/screen.h"
 
 void
 tui_view_init(struct tui_view *v, double interval, bool unicode)
@@ -21,26 +20,6 @@ tui_view_init(struct tui_view *v, double interval, bool unicode)
 	v->unicode = unicode;
 	v->rows = 24;
 	v->cols = 80;
-}
-
-const char *
-tui_bytes(uint64_t n, char *buf, size_t cap)
-{
-	static const char units[] = "KMGTPE";
-	if (n < 1024) {
-		snprintf(buf, cap, n ? "%lluB" : "0", (unsigned long long)n);
-		return buf;
-	}
-	double x = (double)n;
-	int u = -1;
-	while (x >= 1024 && u < 5) {
-		x /= 1024;
-		u++;
-	}
-	/* Three significant digits, as top and htop show them. */
-	snprintf(buf, cap, x < 10 ? "%.2f%c" : x < 100 ? "%.1f%c" : "%.0f%c",
-		 x, units[u]);
-	return buf;
 }
 
 static double
@@ -193,8 +172,9 @@ static const uint32_t spark_u[] = {0x2581, 0x2582, 0x2583, 0x2584,
 				   0x2585, 0x2586, 0x2587, 0x2588};
 static const uint32_t spark_a[] = {'_', '.', ',', '-', '=', '+', '*', '#'};
 
-void
-tui_sparkline(const struct tui_view *v, const struct tui_series *s,
+/* The newest W values of S as a sparkline at (ROW, COL). */
+static void
+sparkline(const struct tui_view *v, const struct tui_series *s,
 	      struct tui_grid *g, int row, int col, int w, enum tui_role role)
 {
 	size_t n = s->n < (size_t)w ? s->n : (size_t)w;
@@ -234,7 +214,7 @@ series(const struct tui_view *v, const struct tui_data *d, struct tui_grid *g,
 		col = tui_put(g, row, col, TUI_R_LABEL, names[i]);
 		int w = each - (int)strlen(names[i]) - 2;
 		if (w > 0)
-			tui_sparkline(v, ss[i], g, row, col + 1, w, roles[i]);
+			sparkline(v, ss[i], g, row, col + 1, w, roles[i]);
 	}
 }
 
@@ -382,13 +362,6 @@ class_row(const struct tui_view *v, const struct tui_data *d,
 		col += columns[i].width + 1;
 	}
 	(void)v;
-}
-
-/* The first row shown so that row SEL is visible in H rows. */
-int
-tui_scroll_top(int sel, int h)
-{
-	return sel >= h && h > 0 ? sel - h + 1 : 0;
 }
 
 static void

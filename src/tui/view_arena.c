@@ -9,19 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tui/view_int.h"
-
-const char *
-tui_view_ms(uint64_t us, char *buf, size_t cap)
-{
-	if (us == 0)
-		snprintf(buf, cap, "-");
-	else if (us < 10000)
-		snprintf(buf, cap, "%.1fms", (double)us / 1000);
-	else
-		snprintf(buf, cap, "%.0fms", (double)us / 1000);
-	return buf;
-}
+#include "tui/screen.h"
 
 /* Utilization steps of the map: under 10%, 50%, 90%, and the rest. */
 static const uint32_t shade_u[] = {0x2591, 0x2592, 0x2593, 0x2588};

@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "tui/view_int.h"
+#include "tui/screen.h"
 
 static const char *const help[][2] = {
 	{"q", "quit (Ctrl-C too)"},

@@ -10,7 +10,7 @@
 
 #include "runner.h"
 #include "tui/grid.h"
-#include "tui/view.h"
+#include "tui/screen.h"
 
 /* A sample with NCLASSES classes (class c: c+1 pools, 10*(c+1) blocks in
  * use) and NARENAS arenas whose utilization steps through 5%, 30%, 70%

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * view.h - the live monitor's view logic: which rows, values and roles
+ * screen.h - the live monitor's view logic: which rows, values and roles
  * the screen shows, and what each key does.  Pure: no curses, no target;
  * it reads a struct tui_data and writes a struct tui_grid, so it is
  * unit-tested without a terminal.
  */
-#ifndef PMF_TUI_VIEW_H
-#define PMF_TUI_VIEW_H
+#ifndef PMF_TUI_SCREEN_H
+#define PMF_TUI_SCREEN_H
 
 #include "tui/grid.h"
 #include "tui/sample.h"
@@ -96,5 +96,27 @@ int64_t tui_class_delta(const struct tui_data *d, unsigned cls, bool since_start
 
 /* Human byte counts: "0", "512B", "1.5K", "96.0M", "1.96G". */
 const char *tui_bytes(uint64_t n, char *buf, size_t cap);
+
+/* ---- Shared by the view's own files (fmt.c, input.c, view*.c) ---- */
+
+/* "41ms", "0.8ms", "-" (never paused). */
+const char *tui_view_ms(uint64_t us, char *buf, size_t cap);
+
+/* The first row shown so that row SEL is visible in H rows. */
+int tui_scroll_top(int sel, int h);
+
+/* Rows the arena map gets out of BODY rows (0: hidden). */
+int tui_map_height(const struct tui_view *v, const struct tui_data *d,
+		   int cols, int body);
+void tui_view_map(const struct tui_view *v, const struct tui_data *d,
+		  struct tui_grid *g, int row, int h);
+void tui_view_detail(const struct tui_view *v, const struct tui_data *d,
+		     struct tui_grid *g, int row, int h);
+void tui_view_help(const struct tui_view *v, struct tui_grid *g);
+
+/* The glyph and role of arena A's cell. */
+void tui_arena_cell(const struct tui_view *v, const struct tui_sample *s,
+		    const struct tui_arena *a, uint32_t *ch,
+		    enum tui_role *role);
 
 #endif
