@@ -25,6 +25,7 @@
 /* How often a CMD that has not started Python yet is looked at: soon
  * enough to catch its first arena. */
 #define START_POLL_MS 10
+#define START_POLL_FOR_MS 3000
 /* How long a quitting monitor gives CMD to end on SIGTERM. */
 #define CHILD_GRACE_MS 2000
 /* How often PSS is read (it costs a walk of the page tables). */
@@ -287,7 +288,7 @@ handle_key(struct top *tp, int key, int64_t *next, bool *quit)
 static bool
 loop(struct top *tp)
 {
-	int64_t next = now_ms();
+	int64_t next = now_ms(), started = next;
 	bool quit = false;
 	while (!quit && quit_signal == 0) {
 		int64_t now = now_ms();
@@ -296,10 +297,15 @@ loop(struct top *tp)
 		    tui_child_poll(&tp->child))
 			target_ended(tp);
 		if (!tp->opened && !tp->v.ended && now >= next) {
+			/* Often at first, to catch the first arena; then at
+			 * the interval, for a CMD that takes its time to
+			 * exec Python (each try reads its maps and ELF). */
 			if (try_open(tp))
 				next = now;
-			else
+			else if (now - started < START_POLL_FOR_MS)
 				next = now + START_POLL_MS;
+			else
+				next = now + (int64_t)(tp->v.interval * 1000);
 		}
 		if (tp->opened && !tp->v.ended && !tp->v.paused &&
 		    now >= next) {
