@@ -184,16 +184,27 @@ pmf_log "damaged ELF: ${damaged[*]}"
 # The target exits during the snapshot: killed at a random moment while
 # pymfrag walks a heap of a million objects.  Each run either finishes
 # or says in one line that the process went away, never anything else;
-# at least one kill must land inside a snapshot.
-mid=0
-for i in $(seq 12); do
+# at least one kill must land inside a snapshot.  The moments are spread
+# over how long one report takes here (much longer under valgrind).
+mid_target() {
 	start "$py" -c 'import time
 class P(object):
     __slots__ = ("a",)
 keep = [P() for _ in range(3000000)][::3]
 print("ready", flush=True)
 time.sleep(60)'
-	(sleep "0.0$((RANDOM % 5))$((RANDOM % 10))"; kill -9 "$BG") &
+}
+mid_target
+t0=$(date +%s%N)
+"$PYMFRAG" report --pid "$BG" >/dev/null 2>&1
+span_ms=$((($(date +%s%N) - t0) / 1000000 + 1))
+kill -9 "$BG"
+wait "$BG" 2>/dev/null
+mid=0
+for i in $(seq 12); do
+	mid_target
+	delay_ms=$((RANDOM % span_ms))
+	(sleep "$((delay_ms / 1000)).$(printf %03d $((delay_ms % 1000)))"; kill -9 "$BG") &
 	killer=$!
 	out=$(timeout 60 "$PYMFRAG" report --pid "$BG" 2>&1 >"$PMF_TMP/mid.out")
 	rc=$?
@@ -209,7 +220,7 @@ time.sleep(60)'
 	wait "$BG" 2>/dev/null
 	[ $mid -ge 2 ] && break
 done
-pmf_log "killed mid-snapshot: $mid of $i runs ended 'process N exited'"
+pmf_log "killed mid-snapshot: $mid of $i runs (kills within ${span_ms} ms) ended 'process N exited'"
 pmf_check "a kill landed inside a snapshot ($mid times): one-line 'process N exited'" test $mid -ge 1
 
 # Unreadable /proc files: a target that made itself non-dumpable has

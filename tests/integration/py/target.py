@@ -173,6 +173,11 @@ def heap_secret(keep):
     setattr(h, secret, secret)
     keep.append(h)
     del objs
+    # Where the secret lives, for the test to check that pymfrag did read
+    # those arenas.
+    with open(sys.argv[2] + ".ids", "w") as f:
+        for o in keep[0]:
+            f.write("%d\n" % id(o))
 
 
 def marker_line():
