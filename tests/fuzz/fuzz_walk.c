@@ -6,7 +6,8 @@
  * one region into another, which is how a torn or hostile heap looks.
  * Everything a snapshot runs over one state then runs over it: the state
  * read and checks, the pool walk (stopped and non-blocking), the
- * analysis, the object types of the pinned arenas, and the free lists.
+ * analysis, the object types of the pinned arenas, the free lists, and
+ * the interpreter list with the states it names.
  *
  * Input: layout, flags, arena count, then per arena its pool count and
  * per pool (class, 2-byte count); table slack, ntimes, highwater,
@@ -155,10 +156,29 @@ freelists(struct synth_heap *h, const struct pmf__layout *l, unsigned rts,
 	t->ver.runtime_size =
 		runtime_sizes[rts % PMF_ARRAY_SIZE(runtime_sizes)];
 	t->runtime = RT;
+	t->layout = l;
+	t->geom = h->geom;
+	t->have_main = true;
+	t->main = h->ref;
 	struct pmf__interp_ref ir = {.is_main = true, .ref = h->ref,
 				     .interp = INTERP};
 	struct pmf__err e = {0};
 	(void)pmf__freelists_read(t, &ir, out, &e);
+	/* The interpreter list (3.12+): every state it names is read and
+	 * checked as a snapshot would. */
+	struct pmf__interp_ref refs[8];
+	long n = pmf__interps(t, refs, PMF_ARRAY_SIZE(refs), &e);
+	for (long i = 1; i < n; i++) {
+		struct pmf__state st = {0};
+		struct pmf__check c;
+		if (pmf__state_read(&t->mem, &refs[i].ref, &t->geom, &st,
+				    &e) == 0)
+			pmf__state_check(&st, &refs[i].ref, &t->geom, &h->maps,
+					 &t->mem, &c);
+		pmf__state_free(&st);
+	}
+	if (verbose)
+		printf("  interpreters: %ld\n", n);
 	if (verbose)
 		printf("  free lists: %s (%u)\n",
 		       out->has_freelists ? "yes" : "no", out->nfreelists);

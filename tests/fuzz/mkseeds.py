@@ -31,6 +31,11 @@ def ptr(region, off, to_region, to_off):
     return bytes([1, region]) + u16(off) + bytes([to_region]) + u16(to_off)
 
 
+# 3.12 and 3.13: _PyRuntime's interpreters.head, and the
+# PyInterpreterState's next and obmalloc offsets (src/py/layouts.c).
+SUBINTERP = {6: (40, 0, None), 7: (632, 7264, 10800)}
+
+
 def seed(row, flags, arenas, freelist):
     """ARENAS: list of (misaligned, [(class, count), ...])."""
     b = bytes([row, flags, len(arenas)])
@@ -63,6 +68,13 @@ def seed(row, flags, arenas, freelist):
         b += raw(interp, 3608, struct.pack("<I", 2))
         b += ptr(interp, 3616, objs, 0)
         b += ptr(objs, 8, objs, 0x20)
+    if row in SUBINTERP:
+        # One subinterpreter with a state of its own: inline in its
+        # PyInterpreterState (3.12), or a pointer to one (3.13).
+        head, _, obmalloc = SUBINTERP[row]
+        b += ptr(rt, head, interp, 0)
+        if obmalloc is not None:
+            b += ptr(interp, obmalloc, objs, 0)
     return b
 
 
