@@ -4,9 +4,10 @@ tests/fuzz/corpus/walk/ (the input format is described in fuzz_walk.c).
 
 Each seed is a valid synthetic heap for one layout row, with whole pools,
 live objects of a made-up type "FuzzType" in the first pool, and (for the
-rows with free lists in the interpreter) a 3.11-style float free list, so
-that the fuzzer starts from inputs that reach the walk, the analysis, the
-type resolution and the free-list checks.  Run from anywhere; rewrites the
+3.11 row) a float free list, and (3.12, 3.13) a subinterpreter with its
+own state, so that the fuzzer starts from inputs that reach the walk, the
+analysis, the type resolution, the free-list checks and the interpreter
+list.  Run from anywhere; rewrites the
 seed-*.bin files only.
 """
 import os
