@@ -67,7 +67,10 @@ hint(int err)
 	case PMF_EAGAIN:
 		return "retry, or use --nonblocking";
 	case PMF_EELF:
-		return "run pymfrag as root so it can read the mapped file";
+		return "pymfrag reads the interpreter's file on disk, which "
+		       "must be intact and the one the process runs: restore "
+		       "it and restart the process (a replaced file can be "
+		       "read as root)";
 	case PMF_ENOMEM:
 		return "free some memory and retry";
 	default:

@@ -31,6 +31,9 @@ pmf__read_file(const char *path, struct pmf__sb *out, struct pmf__err *e)
 			close(fd);
 			return pmf__err_set(e, PMF_ENOMEM, "out of memory");
 		}
+		/* Terminated even when nothing is read: the files of a
+		 * process that just exited read empty. */
+		out->buf[out->len] = '\0';
 		ssize_t k = read(fd, out->buf + out->len, 16384);
 		if (k < 0 && errno == EINTR)
 			continue;

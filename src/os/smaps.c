@@ -117,11 +117,8 @@ pmf__smaps_mark_stacks(struct pmf__smaps *s, const uint64_t *sp, size_t n)
 				s->v[k].kind = PMF__VMA_STACK;
 }
 
-/* The stack pointer in a syscall file: "nr a1 .. a6 sp pc" for a thread
- * blocked in a system call, "-1 sp pc" for one stopped outside, or
- * "running". */
-static bool
-syscall_sp(const char *text, uint64_t *sp)
+bool
+pmf__syscall_sp(const char *text, uint64_t *sp)
 {
 	char *end;
 	unsigned long long w[9];
@@ -160,7 +157,7 @@ pmf__thread_sps(pid_t pid, uint64_t **sp, size_t *n, size_t *cap,
 			 (int)pid, (int)tids[i]);
 		/* A thread that exits meanwhile is simply not counted. */
 		if (pmf__read_file(path, &sb, NULL) == 0 && sb.buf != NULL &&
-		    syscall_sp(sb.buf, &v)) {
+		    pmf__syscall_sp(sb.buf, &v)) {
 			uint64_t *slot = PMF__VEC_PUSH(*sp, *n, *cap);
 			if (slot == NULL)
 				rc = pmf__err_set(e, PMF_ENOMEM,

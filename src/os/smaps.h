@@ -7,6 +7,7 @@
 #ifndef PMF_OS_SMAPS_H
 #define PMF_OS_SMAPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -41,6 +42,12 @@ int pmf__smaps_read(pid_t pid, struct pmf__smaps *s, struct pmf__err *e);
  * pointers SP. */
 void pmf__smaps_mark_stacks(struct pmf__smaps *s, const uint64_t *sp,
 			    size_t n);
+
+/* The stack pointer in the text of a /proc/PID/task/TID/syscall file:
+ * "nr a1 .. a6 sp pc" for a thread blocked in a system call, "-1 sp pc"
+ * for one stopped outside, false for "running" or anything else
+ * (exposed for tests). */
+bool pmf__syscall_sp(const char *text, uint64_t *sp);
 
 /* Appends each thread's stack pointer, from /proc/PID/task/TID/syscall
  * (threads running on a CPU at that instant have none and are left

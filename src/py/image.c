@@ -176,8 +176,10 @@ pmf__image_find(struct pmf__image *img, pid_t pid,
 	}
 	if (last.code != 0 && last.code != PMF_EELF)
 		return pmf__err_set(e, last.code, "%s", last.msg);
+	/* A file that maps and runs but does not parse (truncated,
+	 * damaged, replaced): not a reason to call it "not Python". */
 	if (last.code == PMF_EELF)
-		return pmf__err_set(e, PMF_ENOTPY,
+		return pmf__err_set(e, PMF_EELF,
 				    "process %d (%s): cannot read its "
 				    "interpreter: %s",
 				    (int)pid, comm, last.msg);

@@ -34,6 +34,16 @@ static int
 explain_perm(struct pmf__pyt *t, const struct pmf__proc_status *st,
 	     struct pmf__err *e)
 {
+	/* The same user is refused when the process is not dumpable: its
+	 * /proc files then belong to root. */
+	if (st->uid == geteuid() && geteuid() != 0)
+		return pmf__err_set(e, PMF_EPERM,
+				    "not allowed to read process %d (%s, uid "
+				    "%d) although it runs as the same user: "
+				    "its /proc files are not readable (it is "
+				    "not dumpable: setuid, or "
+				    "prctl(PR_SET_DUMPABLE, 0))",
+				    (int)t->pid, st->name, (int)st->uid);
 	return pmf__err_set(e, PMF_EPERM,
 			    "not allowed to read process %d (%s, uid %d) as "
 			    "uid %d",

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Allocator modes on every interpreter: under CPython's debug hooks
-# (PYTHONMALLOC=pymalloc_debug) the arenas are pymalloc's and the numbers
-# must still equal CPython's own; with tracemalloc CPython prints no
+# (PYTHONMALLOC=pymalloc_debug, or debug) the arenas are pymalloc's and
+# the numbers must still equal CPython's own; with tracemalloc CPython prints no
 # allocator statistics, yet the arenas are there and pymfrag must walk
 # them; PYTHONMALLOC=malloc and (3.13+) mimalloc are reported as such,
 # without pymalloc tables, exit 0.
@@ -22,17 +22,24 @@ while read -r version py; do
 	minor=$(pmf_minor "$version")
 	T="$PMF_TMP/$version"
 
-	# Debug hooks: the same arenas, the same numbers.
-	if pmf_start_target "$py" mixed "$T.dbg" PYTHONMALLOC=pymalloc_debug; then
+	# Debug hooks: the same arenas, the same numbers.  PYTHONMALLOC=debug
+	# puts the hooks on the default allocator: pymalloc from 3.7 on, the
+	# C library's malloc on 3.6 (whose print then has no pymalloc part).
+	for mode in pymalloc_debug debug; do
+		pmf_start_target "$py" mixed "$T.dbg" PYTHONMALLOC=$mode || continue
 		pmf_alloc_part "$T.dbg" >"$T.dbg.want"
 		"$PYMFRAG" report --pid "$PMF_TARGET" -f debugmallocstats >"$T.dbg.got" 2>"$T.err" ||
-			pmf_fail "$version pymalloc_debug: $(cat "$T.err")"
-		pmf_same "$version pymalloc_debug: debugmallocstats" "$T.dbg.want" "$T.dbg.got"
+			pmf_fail "$version $mode: $(cat "$T.err")"
+		pmf_same "$version $mode: debugmallocstats" "$T.dbg.want" "$T.dbg.got"
 		"$PYMFRAG" report --pid "$PMF_TARGET" -f json >"$T.dbg.json" 2>"$T.err"
-		pmf_check "$version pymalloc_debug: allocator named" \
-			test "$(json_field "$T.dbg.json" "$py" allocator)" = pymalloc_debug
+		# 3.6 hooks the debug mode on malloc (CPython then prints no
+		# pymalloc part): the name must follow CPython's own print.
+		want=pymalloc_debug
+		[ -s "$T.dbg.want" ] || want=malloc_debug
+		pmf_check "$version $mode: allocator named $want" \
+			test "$(json_field "$T.dbg.json" "$py" allocator)" = $want
 		pmf_stop_target
-	fi
+	done
 
 	# tracemalloc: CPython prints nothing of its allocator; we do.
 	if pmf_start_target "$py" mixed "$T.tm" PYTHONTRACEMALLOC=1; then

@@ -89,6 +89,20 @@ START_TEST(test_self)
 }
 END_TEST
 
+/* An empty read (the files of a process that just exited) still leaves
+ * a terminated string, over whatever the buffer held before. */
+START_TEST(test_read_empty)
+{
+	struct pmf__sb sb = PMF__SB_INIT;
+	ck_assert(pmf__sb_reserve(&sb, 64));
+	memset(sb.buf, 'x', sb.cap);
+	ck_assert_int_eq(pmf__read_file("/dev/null", &sb, NULL), 0);
+	ck_assert_uint_eq(sb.len, 0);
+	ck_assert_str_eq(sb.buf, "");
+	pmf__sb_free(&sb);
+}
+END_TEST
+
 START_TEST(test_missing_and_zombie)
 {
 	struct pmf__proc_status st;
@@ -125,6 +139,7 @@ make_suite(void)
 	tcase_add_test(tc, test_status_parse);
 	tcase_add_test(tc, test_rollup_parse);
 	tcase_add_test(tc, test_self);
+	tcase_add_test(tc, test_read_empty);
 	tcase_add_test(tc, test_missing_and_zombie);
 	suite_add_tcase(s, tc);
 	return s;

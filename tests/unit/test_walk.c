@@ -337,6 +337,53 @@ END_TEST
 
 /* Old 3.6/3.7 patch releases spaced classes 8 bytes apart (64 classes);
  * the walk reads that from the pool headers.  3.8+ never did. */
+/* An arena table of 65536 entries, as a process that once had up to
+ * 32768 arenas keeps (CPython never shrinks it), with three live: every
+ * layout reads it, checks every unused entry's link, and counts the same
+ * as with a small table. */
+START_TEST(test_big_table)
+{
+	size_t n;
+	const struct pmf__layout *l = &pmf__layout_all(&n)[_i];
+	struct synth_spec spec;
+	struct synth_heap h;
+	make_spec(l, &spec);
+	spec.maxarenas = 65536;
+	synth_build(&spec, &h);
+	struct pmf__state st = {0};
+	struct pmf__check c;
+	struct pmf__err e = {0};
+	ck_assert_int_eq(pmf__state_read(&h.mem, &h.ref, &h.geom, &st, &e), 0);
+	ck_assert_uint_eq(st.maxarenas, 65536);
+	ck_assert_uint_eq(st.live, 3);
+	pmf__state_check(&st, &h.ref, &h.geom, &h.maps, &h.mem, &c);
+	ck_assert_msg(pmf__check_passes(&c, true), "3.%u: %s", l->minor,
+		      c.problem);
+	ck_assert_uint_eq(c.bad_unused, 0);
+	pmf__state_free(&st);
+	struct pmf_interp_stats got, want;
+	struct pmf__walk w;
+	ck_assert_int_eq(walk(&h, true, &got, &w, &e), 0);
+	expect(&spec, &h.geom, &want);
+	ck_assert_uint_eq(got.arenas.table_size, 65536);
+	ck_assert_mem_eq(&got.arenas, &want.arenas, sizeof(got.arenas));
+	ck_assert_mem_eq(&got.bytes, &want.bytes,
+			 offsetof(struct pmf_byte_partition, total));
+	ck_assert_uint_eq(w.narenas, 3);
+	pmf__walk_free(&w);
+
+	/* A wild link in the last unused entry is caught. */
+	put64(fake_mem_at(&h.fm, h.table + 65535ull * PMF__AO_SIZE,
+			  PMF__AO_SIZE) + PMF__AO_NEXTARENA,
+	      0x1234567);
+	ck_assert_int_eq(pmf__state_read(&h.mem, &h.ref, &h.geom, &st, &e), 0);
+	pmf__state_check(&st, &h.ref, &h.geom, &h.maps, &h.mem, &c);
+	ck_assert_uint_eq(c.bad_unused, 1);
+	pmf__state_free(&st);
+	synth_free(&h);
+}
+END_TEST
+
 START_TEST(test_alignment_8)
 {
 	bool exact;
@@ -386,6 +433,7 @@ make_suite(void)
 	tcase_add_test(tc, test_state_checks);
 	tcase_add_test(tc, test_empty_state);
 	tcase_add_test(tc, test_alignment_8);
+	tcase_add_loop_test(tc, test_big_table, 0, (int)n);
 	suite_add_tcase(s, tc);
 	return s;
 }

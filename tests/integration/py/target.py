@@ -126,6 +126,60 @@ def heap_subinterp(keep):
     keep.append(sub)
 
 
+def heap_threads(keep):
+    # PMF_THREADS threads (default 300), each asleep in one call; the
+    # snapshot must stop and release every one of them.
+    import _thread
+    n = int(os.environ.get("PMF_THREADS", "300"))
+    for _ in range(n):
+        _thread.start_new_thread(time.sleep, (600,))
+    # Let the last ones get from their bootstrap into sleep().
+    time.sleep(1)
+    keep.append(n)
+
+
+def heap_bigtable(keep):
+    # Grows the arena table: PMF_ARENAS arenas (default 8200) live at
+    # once, in 512-byte blocks (bytes of 479), then all freed.  CPython
+    # doubles the table from 16 entries when it runs out, and never
+    # shrinks it: 8193 to 16384 arenas leave a table of 16384 entries,
+    # nearly all unused.
+    n = int(os.environ.get("PMF_ARENAS", "8200"))
+    arena = 256 << 10 if sys.version_info < (3, 10) else 1 << 20
+    pool = 4 << 10 if sys.version_info < (3, 10) else 16 << 10
+    per_arena = (arena // pool) * ((pool - 48) // 512)
+    big = [bytes(479) for _ in range(n * per_arena)]
+    del big
+    keep.append([Pin() for _ in range(1000)])
+
+
+def heap_secret(keep):
+    # A known secret (PMF_SECRET) in many str and bytes objects, as dict
+    # keys and values and as an attribute value, in arenas left sparse
+    # (pinned) so that --examine reads them.
+    secret = os.environ["PMF_SECRET"]
+    objs = []
+    for i in range(20000):
+        objs.append("%s-%d" % (secret, i))
+        objs.append(("%s+%d" % (secret, i)).encode())
+        objs.append(Pin())
+    keep.append(objs[::9])
+    keep.append(dict((secret + str(i), secret) for i in range(100)))
+
+    class Holder(object):
+        pass
+    h = Holder()
+    h.value = secret
+    setattr(h, secret, secret)
+    keep.append(h)
+    del objs
+    # Where the secret lives, for the test to check that pymfrag did read
+    # those arenas.
+    with open(sys.argv[2] + ".ids", "w") as f:
+        for o in keep[0]:
+            f.write("%d\n" % id(o))
+
+
 def marker_line():
     # _debugmallocstats ends with the tuple free-list lines: 19 of them
     # before 3.11, 20 since.
