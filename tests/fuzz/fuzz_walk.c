@@ -124,8 +124,13 @@ analyze(struct synth_heap *h, const struct pmf__layout *l,
 		struct pmf__types cache;
 		pmf__objfmt_init(&fmt, &py, false);
 		if (pmf__types_init(&cache, &e) == 0) {
+			/* The last arena is also asked for by address, as a
+			 * drill-down does, pinned or not. */
+			uint64_t also = d.narenas > 0
+						? d.arenas[d.narenas - 1].address
+						: 0;
 			(void)pmf__analyze_types(&h->mem, &h->geom, &fmt,
-						 &cache, 4, &d, &e);
+						 &cache, 4, also, &d, &e);
 			for (size_t i = 0; i < d.analysis.ntypes; i++)
 				if (verbose)
 					printf("  type %s: %llu\n",
