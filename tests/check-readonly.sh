@@ -57,7 +57,10 @@ while IFS= read -r line; do
 done < <(grep -rnE --include='*.c' '(^|[^_a-z])kill\(' "$src"/base "$src"/os "$src"/py "$src"/core)
 
 # Built objects of the library.
-objs=$(find "$lib_objs" -path '*/.libs/*.o' 2>/dev/null)
+# (src/tui is the monitor's front end, not the library: its child.c
+# writes to its own pipe, never to a target.)
+objs=$(find "$lib_objs"/base "$lib_objs"/os "$lib_objs"/py "$lib_objs"/core \
+	-path '*/.libs/*.o' 2>/dev/null)
 if [ -z "$objs" ]; then
 	problem "no library objects under $lib_objs/*/.libs"
 else

@@ -27,14 +27,14 @@ pmf_top_cleanup() {
 trap pmf_top_cleanup EXIT
 
 # top_start NAME COMMAND: runs COMMAND in a new 120x60 tmux session; when
-# it ends, its status and the terminal's modes are written to
-# $PMF_TMP/NAME.exit and NAME.stty.
+# it ends, the terminal's modes and then its status are written to
+# $PMF_TMP/NAME.stty and NAME.exit.
 top_start() {
 	local name=$1
 	shift
 	rm -f "$PMF_TMP/$name.exit" "$PMF_TMP/$name.stty"
 	tm new-session -d -s "$name" -x 120 -y 60 \
-		"env LANG=C.UTF-8 $*; echo \$? >$PMF_TMP/$name.exit; stty -a >$PMF_TMP/$name.stty; sleep 600"
+		"env LANG=C.UTF-8 $*; st=\$?; stty -a >$PMF_TMP/$name.stty; echo \$st >$PMF_TMP/$name.exit; sleep 600"
 }
 
 cap() { tm capture-pane -p -t "$1" >"$PMF_TMP/$1.screen"; }
