@@ -5,7 +5,7 @@
  * else includes it.
  *
  * libunwind's own ptrace accessors (_UPT_accessors) read memory a word at
- * a time with PTRACE_PEEKDATA and could write with PTRACE_POKEDATA.  This
+ * a time with PTRACE_PEEKDATA and have a write path through ptrace.  This
  * unwinder gives libunwind accessors of its own instead: memory comes from
  * pymfrag's memory source (batched process_vm_readv), registers from one
  * PTRACE_GETREGSET per thread, and every write request is refused, so the
