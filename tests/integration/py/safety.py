@@ -120,6 +120,7 @@ for run in range(runs):
         held = any(st == "t" and tr == p.pid for st, tr in s)
         p.send_signal(signal.SIGKILL)
         p.wait()
+        err = p.stderr.read().decode(errors="replace")
         p.stderr.close()
         if p.returncode == -signal.SIGKILL:
             kills += 1
@@ -127,7 +128,8 @@ for run in range(runs):
         elif p.returncode == 0:
             ok_runs += 1  # finished before the signal
         else:
-            fail("run %d: exit %d before the kill" % (run, p.returncode))
+            fail("run %d: exit %d before the kill: %s" %
+                 (run, p.returncode, err.strip()))
     took = running_again(T)
     if took is None:
         fail("run %d (%s): the target stayed stopped: %s" %
@@ -150,6 +152,7 @@ if target.poll() is None:
     s = states(T)
     if any(st in "Tt" for st, _ in s):
         fail("at the end a thread is stopped: %s" % s)
+    time.sleep(0.2)  # give the workers the GIL for a while
     pong = int(ask("ping").split()[1])
     if pong <= last_pong:
         fail("at the end the target's work has stopped")
