@@ -235,10 +235,6 @@ scan_agrees(struct pmf__pyt *t, const struct pmf__dms_code *c,
 	       m == s->maxarenas;
 }
 
-/* Scans of a running target repeated when the arena table moved under
- * one (it is reallocated as it grows). */
-#define SCAN_TRIES 3
-
 /* <= 3.11 without symbols: the memory route and the code route must
  * agree on every address both of them find. */
 static int
@@ -250,12 +246,8 @@ from_scan_statics(struct pmf__pyt *t, struct pmf__state_ref *ref,
 	int rc = pmf__scan_code(t, &c, e);
 	if (rc < 0)
 		return rc;
-	for (unsigned try = 1;; try++) {
-		if ((rc = pmf__scan_statics(t, &s, e)) < 0)
-			return rc;
-		if (s.table == 0 || try == SCAN_TRIES || scan_agrees(t, &c, &s))
-			break;
-	}
+	if ((rc = pmf__scan_statics(t, &s, e)) < 0)
+		return rc;
 	pmf__sb_printf(&t->log,
 		       "scan: %u instructions of _PyObject_DebugMallocStats; "
 		       "%llu bytes of .data/.bss, %u candidate tables, "

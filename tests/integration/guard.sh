@@ -17,17 +17,7 @@ exercised=()
 total=0 total_retries=0
 while read -r version py; do
 	pmf_supported "$version" || continue
-	# The target answers on stdin until EOF: a FIFO held open keeps it.
-	mkfifo "$PMF_TMP/fifo.$version"
-	"$py" "$TESTS_SRCDIR/integration/py/hammer.py" 16 4 \
-		<"$PMF_TMP/fifo.$version" >"$PMF_TMP/$version.hout" 2>/dev/null &
-	PMF_TARGET=$!
-	PMF_PIDS+=("$PMF_TARGET")
-	exec 9>"$PMF_TMP/fifo.$version"
-	for ((i = 0; i < 200; i++)); do
-		grep -qs ready "$PMF_TMP/$version.hout" && break
-		sleep 0.05
-	done
+	pmf_start_hammer "$py" 16 4 || continue
 	# Which file holds the interpreter, and does it name the allocator?
 	image=$(awk '$6 ~ /libpython3/ { print $6; exit }' "/proc/$PMF_TARGET/maps")
 	[ -n "$image" ] || image=$(readlink -f "/proc/$PMF_TARGET/exe")
@@ -82,8 +72,7 @@ PY
 		pmf_check "$version: text report says the guard is off" \
 			grep -qE '^guard +off: .*validation only' "$out.txt"
 	fi
-	exec 9>&-
-	pmf_stop_target
+	pmf_stop_hammer
 	exercised+=("$version")
 done < <(pmf_discover_pythons)
 pmf_log "guard: $total blocking snapshots under load, $total_retries guard retries"

@@ -15,16 +15,7 @@ exercised=()
 total=0 total_untrusted=0 total_with=0
 while read -r version py; do
 	pmf_supported "$version" || continue
-	mkfifo "$PMF_TMP/fifo.$version"
-	"$py" "$TESTS_SRCDIR/integration/py/hammer.py" 16 4 \
-		<"$PMF_TMP/fifo.$version" >"$PMF_TMP/$version.hout" 2>/dev/null &
-	PMF_TARGET=$!
-	PMF_PIDS+=("$PMF_TARGET")
-	exec 9>"$PMF_TMP/fifo.$version"
-	for ((i = 0; i < 200; i++)); do
-		grep -qs ready "$PMF_TMP/$version.hout" && break
-		sleep 0.05
-	done
+	pmf_start_hammer "$py" 16 4 || continue
 	out="$PMF_TMP/$version.drive"
 	timeout 60 "$DRIVE" "$PMF_TARGET" $N nonblocking 10 >"$out" 2>"$out.err"
 	rc=$?
@@ -40,8 +31,7 @@ while read -r version py; do
 	total=$((total + N))
 	total_untrusted=$((total_untrusted + $(field untrusted_pools "$out")))
 	total_with=$((total_with + $(field with_untrusted_pools "$out")))
-	exec 9>&-
-	pmf_stop_target
+	pmf_stop_hammer
 	exercised+=("$version")
 done < <(pmf_discover_pythons)
 pmf_log "nonblocking: $total snapshots, $total_with with untrusted pools, $total_untrusted untrusted pools in all"
