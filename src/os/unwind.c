@@ -262,13 +262,6 @@ pmf__unwind_ips(struct pmf__unwind *u, pid_t tid, uint64_t *ips,
 }
 
 void
-pmf__unwind_flush(struct pmf__unwind *u)
-{
-	if (u->as != NULL)
-		unw_flush_cache((unw_addr_space_t)u->as, 0, 0);
-}
-
-void
 pmf__unwind_close(struct pmf__unwind *u)
 {
 	for (unsigned i = 0; i < u->nfiles; i++)
@@ -308,12 +301,6 @@ pmf__unwind_ips(struct pmf__unwind *u, pid_t tid, uint64_t *ips,
 	(void)ips;
 	(void)max;
 	return pmf__err_set(e, PMF_ENOTSUP, "built without libunwind");
-}
-
-void
-pmf__unwind_flush(struct pmf__unwind *u)
-{
-	(void)u;
 }
 
 void

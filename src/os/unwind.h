@@ -62,10 +62,6 @@ int pmf__unwind_open(struct pmf__unwind *u, pid_t pid, struct pmf__mem *mem,
 int pmf__unwind_ips(struct pmf__unwind *u, pid_t tid, uint64_t *ips,
 		    unsigned max, struct pmf__err *e);
 
-/* Drops libunwind's cached unwind tables (the target's code mappings
- * changed). */
-void pmf__unwind_flush(struct pmf__unwind *u);
-
 void pmf__unwind_close(struct pmf__unwind *u);
 
 #endif
