@@ -24,6 +24,12 @@ while read -r version py; do
 	syms=no
 	{ nm "$image" 2>/dev/null; nm -D "$image" 2>/dev/null; } |
 		grep -qE ' [tT] _PyObject_(Malloc|Free)$' && syms=yes
+	# A build configured --without-libunwind has no guard at all.
+	if [ $syms = yes ] && "$PYMFRAG" report --pid "$PMF_TARGET" --no-analysis 2>/dev/null |
+		grep -q '^guard .*built without libunwind'; then
+		syms=no
+		pmf_log "$version: pymfrag is built without libunwind"
+	fi
 	out="$PMF_TMP/$version.drive"
 	if ! timeout 120 "$DRIVE" "$PMF_TARGET" $N guard 10 >"$out" 2>"$out.err"; then
 		pmf_fail "$version: snapdrive: $(head -5 "$out.err")"
