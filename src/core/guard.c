@@ -49,6 +49,18 @@ setup(struct pmf_target *t)
 		return;
 	}
 	g->active = true;
+	/* Every thread's innermost frames are in the interpreter or in libc
+	 * (waiting for the GIL, or in a system call): their unwind tables
+	 * are loaded now rather than in the first pause. */
+	pmf__unwind_warm(&g->uw, g->fns.v[0].lo);
+	for (size_t i = 0; i < pt->maps.n; i++) {
+		const struct pmf__map *mp = &pt->maps.v[i];
+		const char *base = strrchr(mp->path, '/');
+		if (mp->x && base != NULL && strncmp(base, "/libc.so", 8) == 0) {
+			pmf__unwind_warm(&g->uw, mp->start);
+			break;
+		}
+	}
 	snprintf(g->detail, sizeof(g->detail),
 		 "libunwind, %d frames per thread, %zu allocator function "
 		 "ranges from %s",

@@ -43,11 +43,33 @@ acc_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write,
 	(void)arg;
 	if (write || current == NULL)
 		return -UNW_EINVAL; /* the target is never written to */
-	uint64_t v;
-	if (pmf__mem_read_u64(current->u->mem, addr, &v, NULL) < 0)
-		return -UNW_EINVAL;
-	*val = (unw_word_t)v;
+	struct pmf__unwind *u = current->u;
+	uint64_t base = addr & ~(uint64_t)(PMF__UNWIND_LINE - 1);
+	size_t off = (size_t)(addr - base);
+	if (base == 0 || off + sizeof(*val) > PMF__UNWIND_LINE) {
+		uint64_t v; /* the first page, or a word across two lines */
+		if (pmf__mem_read_u64(u->mem, addr, &v, NULL) < 0)
+			return -UNW_EINVAL;
+		*val = (unw_word_t)v;
+		return 0;
+	}
+	struct pmf__unwind_line *l =
+		&u->lines[(base / PMF__UNWIND_LINE) % PMF__UNWIND_LINES];
+	if (l->addr != base) {
+		l->addr = 0;
+		if (pmf__mem_read(u->mem, base, l->b, sizeof(l->b), NULL) < 0)
+			return -UNW_EINVAL;
+		l->addr = base;
+	}
+	memcpy(val, l->b + off, sizeof(*val));
 	return 0;
+}
+
+static void
+lines_clear(struct pmf__unwind *u)
+{
+	for (unsigned i = 0; i < PMF__UNWIND_LINES; i++)
+		u->lines[i].addr = 0;
 }
 
 static int
@@ -244,6 +266,7 @@ pmf__unwind_ips(struct pmf__unwind *u, pid_t tid, uint64_t *ips,
 #endif
 	ips[0] = pc;
 	unsigned n = 1;
+	lines_clear(u);
 	current = &c;
 	unw_cursor_t cur;
 	if (unw_init_remote(&cur, (unw_addr_space_t)u->as, &c) == 0) {
@@ -259,6 +282,23 @@ pmf__unwind_ips(struct pmf__unwind *u, pid_t tid, uint64_t *ips,
 	}
 	current = NULL;
 	return (int)n;
+}
+
+void
+pmf__unwind_warm(struct pmf__unwind *u, uint64_t addr)
+{
+	if (u->as == NULL)
+		return;
+	struct uctx c = {.u = u};
+	unw_proc_info_t pi;
+	memset(&pi, 0, sizeof(pi));
+	lines_clear(u);
+	current = &c;
+	/* Finding the procedure maps the file and reads its table index;
+	 * the result itself is not needed, and without the unwind info
+	 * (need_unwind_info 0) there is nothing to put back. */
+	(void)acc_find((unw_addr_space_t)u->as, addr, &pi, 0, &c);
+	current = NULL;
 }
 
 void
@@ -301,6 +341,13 @@ pmf__unwind_ips(struct pmf__unwind *u, pid_t tid, uint64_t *ips,
 	(void)ips;
 	(void)max;
 	return pmf__err_set(e, PMF_ENOTSUP, "built without libunwind");
+}
+
+void
+pmf__unwind_warm(struct pmf__unwind *u, uint64_t addr)
+{
+	(void)u;
+	(void)addr;
 }
 
 void

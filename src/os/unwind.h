@@ -35,11 +35,25 @@ struct pmf__unwind_file {
 	void *upt; /* libunwind-ptrace's data for this file */
 };
 
+/* libunwind reads the target a word at a time (unwind tables, CIEs,
+ * FDEs, stack slots): words are served from aligned lines read whole, so
+ * that neighbouring words cost no more system calls.  Lines never cross
+ * a page, so a readable word means a readable line.  Emptied at every
+ * unwind: stacks change between stops. */
+#define PMF__UNWIND_LINES 32
+#define PMF__UNWIND_LINE 256
+
+struct pmf__unwind_line {
+	uint64_t addr; /* 0: empty */
+	unsigned char b[PMF__UNWIND_LINE];
+};
+
 struct pmf__unwind {
 	void *as;  /* unw_addr_space_t */
 	void *upt; /* for code outside any file (anonymous mappings) */
 	struct pmf__unwind_file files[PMF__UNWIND_FILES];
 	unsigned nfiles;
+	struct pmf__unwind_line lines[PMF__UNWIND_LINES];
 	struct pmf__mem *mem;
 	const struct pmf__maps *maps;
 	pid_t pid;
@@ -61,6 +75,11 @@ int pmf__unwind_open(struct pmf__unwind *u, pid_t pid, struct pmf__mem *mem,
  * registers could be read. */
 int pmf__unwind_ips(struct pmf__unwind *u, pid_t tid, uint64_t *ips,
 		    unsigned max, struct pmf__err *e);
+
+/* Loads the unwind tables of the file mapped at ADDR now, so that the
+ * first unwind through it (inside a pause) does not pay for it.  Needs no
+ * stopped thread. */
+void pmf__unwind_warm(struct pmf__unwind *u, uint64_t addr);
 
 void pmf__unwind_close(struct pmf__unwind *u);
 

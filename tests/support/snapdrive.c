@@ -8,7 +8,8 @@
  *
  * usage: snapdrive PID COUNT MODE [TIMEOUT_S]
  *   MODE: nonblocking | guard | noguard | alternate (guard and noguard in
- *   turn, pauses compared side by side)
+ *   turn, pauses compared side by side) | cold (alternate, with the
+ *   target opened afresh for every snapshot, as each CLI run does)
  * Each snapshot must finish within TIMEOUT_S (default 10) or SIGALRM ends
  * the program.  Prints one "key value" line per figure; exits 0 when every
  * snapshot was consistent (or reported the pools it could not trust), 1
@@ -186,7 +187,7 @@ main(int argc, char **argv)
 {
 	if (argc < 4 || argc > 5) {
 		fprintf(stderr, "usage: snapdrive PID COUNT "
-				"nonblocking|guard|noguard|alternate "
+				"nonblocking|guard|noguard|alternate|cold "
 				"[TIMEOUT_S]\n");
 		return 2;
 	}
@@ -195,14 +196,16 @@ main(int argc, char **argv)
 	const char *mode = argv[3];
 	unsigned timeout_s = argc == 5 ? (unsigned)atoi(argv[4]) : 10;
 	unsigned fa, fb;
-	bool two = false;
+	bool two = false, cold = false;
 	if (strcmp(mode, "nonblocking") == 0)
 		fa = fb = PMF_SNAP_NONBLOCKING;
 	else if (strcmp(mode, "guard") == 0)
 		fa = fb = 0;
 	else if (strcmp(mode, "noguard") == 0)
 		fa = fb = PMF_SNAP_NO_GUARD;
-	else if (strcmp(mode, "alternate") == 0) {
+	else if (strcmp(mode, "alternate") == 0 ||
+		 strcmp(mode, "cold") == 0) {
+		cold = strcmp(mode, "cold") == 0;
 		fa = 0;
 		fb = PMF_SNAP_NO_GUARD;
 		two = true;
@@ -224,6 +227,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (unsigned i = 0; i < count; i++) {
+		if (cold && i > 0) {
+			pmf_target_free(t);
+			t = pmf_target_new();
+			if (t == NULL || pmf_target_open(t, pid, NULL) < 0) {
+				fprintf(stderr, "snapdrive: reopen failed\n");
+				return 1;
+			}
+		}
 		if (two && (i & 1))
 			one(t, fb, &b, timeout_s);
 		else
