@@ -217,6 +217,9 @@ typedef struct pmf_snapshot pmf_snapshot;
                                        every page table, so pss_bytes and
                                        anon_bytes are 0 and split_valid is
                                        false; info->process_fast says so */
+#define PMF_SNAP_NO_GUARD 0x20u   /* stop the target without the consistency
+                                     guard (no unwinding: a shorter pause,
+                                     torn state caught by validation only) */
 
 /* Takes a snapshot of every obmalloc state in the target.  Without
  * PMF_SNAP_NONBLOCKING the target's threads are stopped for the walk and
@@ -378,6 +381,16 @@ struct pmf_snapshot_info {
 	struct pmf_state_addresses located; /* main state's fields */
 	uint64_t locate_us;           /* time locating took at open */
 	bool process_fast;            /* PMF_SNAP_PROCESS_FAST: no PSS */
+	/* The consistency guard (blocking snapshots): every stopped thread is
+	 * unwound with libunwind, and while one is inside a pymalloc function
+	 * (found by the image's symbols) the target is released briefly and
+	 * stopped again, at most 20 times.  guard_active is false where there
+	 * are no allocator symbols (a stripped build), no libunwind, with
+	 * PMF_SNAP_NO_GUARD, or for a non-blocking snapshot; the invariant
+	 * checks of the walk then stand alone.  guard_detail says which. */
+	unsigned guard_retries;       /* stops repeated: a thread was inside */
+	bool guard_active;
+	const char *guard_detail;     /* never NULL in a snapshot */
 };
 
 /* The snapshot's summary; never NULL for a valid snapshot. */

@@ -36,6 +36,9 @@ usage(FILE *f)
 	      "      --nonblocking      do not stop the target; pools read "
 	      "mid-change\n"
 	      "                         are counted and left out\n"
+	      "      --no-guard         stop the target without unwinding "
+	      "its threads\n"
+	      "                         (shorter pause; validation only)\n"
 	      "      --interp ID        report only interpreter ID (0 is the "
 	      "main one)\n"
 	      "      --locate METHOD    auto (default), symbols, debugfile, "
@@ -71,6 +74,7 @@ struct opts {
 	pid_t pid;
 	enum pmf_format format;
 	bool nonblocking, verbose, have_interp, no_analysis;
+	bool no_guard;
 	int64_t interp;
 	const char *output;   /* NULL: standard output */
 	double pinned_below;  /* percent */
@@ -90,6 +94,7 @@ parse(int argc, char **argv, struct opts *o)
 		OPT_PINNED_BELOW,
 		OPT_EXAMINE,
 		OPT_TOP,
+		OPT_NO_GUARD,
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -100,6 +105,7 @@ parse(int argc, char **argv, struct opts *o)
 		{"examine", required_argument, NULL, OPT_EXAMINE},
 		{"top", required_argument, NULL, OPT_TOP},
 		{"nonblocking", no_argument, NULL, OPT_NONBLOCKING},
+		{"no-guard", no_argument, NULL, OPT_NO_GUARD},
 		{"interp", required_argument, NULL, OPT_INTERP},
 		{"locate", required_argument, NULL, OPT_LOCATE},
 		{"debug-dir", required_argument, NULL, OPT_DEBUG_DIR},
@@ -169,6 +175,9 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_NONBLOCKING:
 			o->nonblocking = true;
+			break;
+		case OPT_NO_GUARD:
+			o->no_guard = true;
 			break;
 		case OPT_INTERP:
 			if (!cli_parse_interp(optarg, &o->interp))
@@ -427,7 +436,8 @@ cmd_report(int argc, char **argv)
 		       o.format != PMF_FORMAT_DEBUGMALLOCSTATS;
 	struct pmf_snapshot_opts so = {
 		.flags = (o.nonblocking ? PMF_SNAP_NONBLOCKING : 0) |
-			 (analyze ? PMF_SNAP_ANALYZE : 0),
+			 (analyze ? PMF_SNAP_ANALYZE : 0) |
+			 (o.no_guard ? PMF_SNAP_NO_GUARD : 0),
 		.pinned_below = o.pinned_below / 100.0,
 		.pinned_examine = o.examine,
 	};

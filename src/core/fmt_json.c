@@ -289,6 +289,12 @@ pmf__fmt_json(const struct pmf_snapshot *s, const struct pmf__sel *sel,
 	pmf__json_ku64(&j, "retries", in->retries);
 	pmf__json_ku64(&j, "pools_failed_validation",
 		       in->pools_failed_validation);
+	pmf__json_key(&j, "guard");
+	pmf__json_obj_begin(&j);
+	pmf__json_kbool(&j, "active", in->guard_active);
+	pmf__json_ku64(&j, "retries", in->guard_retries);
+	pmf__json_kstr(&j, "detail", in->guard_detail ? in->guard_detail : "");
+	pmf__json_obj_end(&j);
 
 	pmf__json_key(&j, "process");
 	if (!in->process.valid) {

@@ -69,6 +69,15 @@ header(const struct pmf_snapshot_info *in, struct pmf__out *o)
 					(double)in->walk_us / 1000.0,
 					in->retries ? ", retried" : "");
 	}
+	if (!in->nonblocking && in->guard_detail && in->guard_detail[0]) {
+		if (in->guard_active)
+			pmf__out_printf(o, "guard       %s, %u retr%s\n",
+					in->guard_detail, in->guard_retries,
+					in->guard_retries == 1 ? "y" : "ies");
+		else
+			pmf__out_printf(o, "guard       %s\n",
+					in->guard_detail);
+	}
 	const struct pmf_process_mem *pm = &in->process;
 	if (pm->valid) {
 		char r[32], p[32], sw[32], hwm[32];

@@ -7,6 +7,7 @@
 #ifndef PMF_CORE_MODEL_H
 #define PMF_CORE_MODEL_H
 
+#include "core/guard.h"
 #include "os/freeze.h"
 #include "py/pytarget.h"
 #include "py/walk.h"
@@ -18,6 +19,7 @@ struct pmf_target {
 	bool py_known;    /* py below is filled */
 	struct pmf_python py;
 	struct pmf__freeze freeze;
+	struct pmf__guard guard;
 	struct pmf__err err;
 };
 

@@ -34,11 +34,12 @@ struct strpool {
 /* Copies every string the snapshot shows into one owned block. */
 static int
 own_strings(struct pmf_snapshot *s, const char *alloc_detail,
-	    const char *loc_detail)
+	    const char *loc_detail, const char *guard_detail)
 {
 	const char *src[] = {s->info.python.executable, s->info.python.image,
 			     s->info.python.version_source,
-			     s->info.python.build_id, alloc_detail, loc_detail};
+			     s->info.python.build_id, alloc_detail, loc_detail,
+			     guard_detail};
 	size_t total = 0;
 	for (size_t i = 0; i < PMF_ARRAY_SIZE(src); i++)
 		total += strlen(src[i] ? src[i] : "") + 1;
@@ -50,7 +51,8 @@ own_strings(struct pmf_snapshot *s, const char *alloc_detail,
 			      &s->info.python.version_source,
 			      &s->info.python.build_id,
 			      &s->info.allocator_detail,
-			      &s->info.locate_detail};
+			      &s->info.locate_detail,
+			      &s->info.guard_detail};
 	char *p = s->strings;
 	for (size_t i = 0; i < PMF_ARRAY_SIZE(src); i++) {
 		size_t n = strlen(src[i] ? src[i] : "") + 1;
@@ -77,6 +79,8 @@ free_interps(struct pmf_snapshot *s)
 struct want {
 	bool nonblocking;
 	bool analyze;
+	bool guard;
+	struct pmf__guard_stop gs; /* the last stop's */
 	double pinned_below;
 	unsigned examine;
 	uint64_t examine_arena;
@@ -236,7 +240,9 @@ one_pass(pmf_target *t, struct pmf_snapshot *s, struct want *wt,
 	free_interps(s);
 	int rc = 0;
 	if (!nonblocking) {
-		rc = pmf__freeze(&t->freeze, pt->pid, FREEZE_TIMEOUT_MS, e);
+		rc = pmf__guard_freeze(t, wt->guard, FREEZE_TIMEOUT_MS, &wt->gs,
+				       e);
+		s->info.guard_retries += wt->gs.retries;
 		if (rc < 0)
 			return rc;
 		s->info.threads_stopped = t->freeze.stopped;
@@ -401,6 +407,7 @@ pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
 	struct want wt = {
 		.nonblocking = nonblocking,
 		.analyze = flags & PMF_SNAP_ANALYZE,
+		.guard = !(flags & PMF_SNAP_NO_GUARD),
 		.pinned_below = opts->pinned_below > 0 ? opts->pinned_below
 						       : 0.10,
 		.examine = (flags & PMF_SNAP_EXAMINE_NONE) ? 0
@@ -478,6 +485,10 @@ pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
 		in->pools_failed_validation +=
 			s->interps[i].pools_failed_validation;
 	in->ninterps = s->n;
+	in->guard_active = !nonblocking && wt.gs.active;
+	if (nonblocking)
+		snprintf(wt.gs.detail, sizeof(wt.gs.detail),
+			 "off: non-blocking snapshot");
 	for (size_t i = 0; rc == 0 && wt.after_release && i < s->n; i++)
 		rc = analyze_released(&wt, &pt->geom, s, i, &t->err);
 	if (wt.pm_ok)
@@ -491,7 +502,8 @@ pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
 	}
 
 	char *adetail = (char *)in->allocator_detail;
-	if (rc == 0 && own_strings(s, adetail, pt->locate_detail) < 0)
+	if (rc == 0 && own_strings(s, adetail, pt->locate_detail,
+				 wt.gs.detail) < 0)
 		rc = pmf__err_set(&t->err, PMF_ENOMEM, "out of memory");
 	free(adetail);
 	if (rc < 0) {

@@ -84,6 +84,7 @@ pmf_target_free(pmf_target *t)
 	if (t == NULL)
 		return;
 	pmf__freeze_free(&t->freeze);
+	pmf__guard_free(&t->guard);
 	pmf__pyt_close(&t->pyt);
 	free(t);
 }

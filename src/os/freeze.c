@@ -255,6 +255,12 @@ pmf__thaw(struct pmf__freeze *f)
 	f->n = keep;
 }
 
+bool
+pmf__freeze_held(const struct pmf__freeze *f, size_t i)
+{
+	return i < f->n && f->t[i].state == TR_STOPPED;
+}
+
 uint64_t
 pmf__freeze_pause_us(const struct pmf__freeze *f)
 {

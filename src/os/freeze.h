@@ -45,6 +45,10 @@ int pmf__freeze(struct pmf__freeze *f, pid_t pid, unsigned timeout_ms,
  * if this process exits first. */
 void pmf__thaw(struct pmf__freeze *f);
 
+/* True when thread I of F is held in a ptrace stop (its registers can be
+ * read). */
+bool pmf__freeze_held(const struct pmf__freeze *f, size_t i);
+
 /* Microseconds between the first interrupt and the last release. */
 uint64_t pmf__freeze_pause_us(const struct pmf__freeze *f);
 

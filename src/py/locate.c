@@ -218,6 +218,23 @@ load_debugfile(struct pmf__pyt *t, const char *debug_dir, struct pmf__err *e)
 	return 0;
 }
 
+/* True when the arena table S found in memory is the one the variables
+ * code C names point at now. */
+static bool
+scan_agrees(struct pmf__pyt *t, const struct pmf__dms_code *c,
+	    const struct pmf__scan *s)
+{
+	uint64_t v = 0;
+	uint32_t m = 0;
+	bool var = false;
+	for (unsigned i = 0; i < s->nvars; i++)
+		var |= s->vars[i] == c->arenas;
+	return var && pmf__mem_read_u64(&t->mem, c->arenas, &v, NULL) == 0 &&
+	       v == s->table &&
+	       pmf__mem_read_u32(&t->mem, c->maxarenas, &m, NULL) == 0 &&
+	       m == s->maxarenas;
+}
+
 /* <= 3.11 without symbols: the memory route and the code route must
  * agree on every address both of them find. */
 static int
@@ -242,15 +259,7 @@ from_scan_statics(struct pmf__pyt *t, struct pmf__state_ref *ref,
 				    "the code of _PyObject_DebugMallocStats "
 				    "does not show the arena map counters");
 	if (s.table != 0) {
-		uint64_t v = 0;
-		uint32_t m = 0;
-		bool var = false;
-		for (unsigned i = 0; i < s.nvars; i++)
-			var |= s.vars[i] == c.arenas;
-		if (!var || pmf__mem_read_u64(&t->mem, c.arenas, &v, NULL) < 0 ||
-		    v != s.table ||
-		    pmf__mem_read_u32(&t->mem, c.maxarenas, &m, NULL) < 0 ||
-		    m != s.maxarenas)
+		if (!scan_agrees(t, &c, &s))
 			return pmf__err_set(
 				e, PMF_ECORRUPT,
 				"the machine code names arenas at 0x%llx, "

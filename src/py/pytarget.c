@@ -7,9 +7,13 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "py/pytarget.h"
+
+/* Locates of a running target tried before its state is called invalid. */
+#define LOCATE_TRIES 6
 
 int
 pmf__pyt_refresh_maps(struct pmf__pyt *t, struct pmf__err *e)
@@ -148,7 +152,22 @@ pmf__pyt_open(struct pmf__pyt *t, pid_t pid, enum pmf_locate method,
 			 "built without pymalloc");
 		return 0;
 	}
-	return pmf__locate(t, method, debug_dir, e);
+	/* The target runs while it is located: a heap that grows meanwhile
+	 * maps arenas the maps read before do not show, or moves the arena
+	 * table.  A state that fails validation is looked for again with
+	 * fresh maps, a few times. */
+	for (unsigned try = 1;; try++) {
+		rc = pmf__locate(t, method, debug_dir, e);
+		if (rc != PMF_ECORRUPT || try == LOCATE_TRIES)
+			return rc;
+		pmf__sb_printf(&t->log, "locate: try %u failed validation; "
+					"again with fresh maps\n",
+			       try);
+		struct timespec ts = {0, 2 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		if ((rc = pmf__pyt_refresh_maps(t, e)) < 0)
+			return rc;
+	}
 }
 
 void

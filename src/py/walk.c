@@ -138,6 +138,40 @@ flush(struct pmf__mem *mem, struct batch *b, struct pmf__walk *w,
 	return 0;
 }
 
+/* Every carved pool is used or empty, and an arena's nfreepools counts its
+ * empty pools plus the never carved ones.  A stopped allocator always
+ * agrees; a thread caught between moving a pool and updating the count,
+ * or a non-blocking read racing one, does not.  Strict: PMF_EAGAIN.
+ * Otherwise the pools the counts disagree on are counted as untrusted, and
+ * the arena's unused pools are the ones its pool headers show, so that the
+ * partition still adds up to the arenas (*FREEPOOLS is corrected). */
+static int
+check_counts(struct pmf__walk *w, bool strict, uint64_t *freepools,
+	     struct pmf__err *e)
+{
+	for (size_t i = 0; i < w->narenas; i++) {
+		struct pmf__arena_sum *as = &w->arenas[i];
+		if (as->pools_bad != 0)
+			continue; /* already untrusted */
+		uint64_t want = (uint64_t)as->pools_empty + as->pools_untouched;
+		if (as->nfreepools == want)
+			continue;
+		uint64_t diff = as->nfreepools > want ? as->nfreepools - want
+						      : want - as->nfreepools;
+		if (strict)
+			return pmf__err_set(
+				e, PMF_EAGAIN,
+				"arena %u: nfreepools %u, but %u empty and %u "
+				"untouched pools",
+				as->index, as->nfreepools, as->pools_empty,
+				as->pools_untouched);
+		as->pools_bad += (uint32_t)diff;
+		w->pools_bad += diff;
+		*freepools = *freepools - as->nfreepools + want;
+	}
+	return 0;
+}
+
 static void
 finish(const struct pmf__state *st, const struct pmf__geom *g,
        const struct acc *acc, uint64_t narenas, uint64_t freepools,
@@ -276,6 +310,8 @@ pmf__walk(struct pmf__mem *mem, const struct pmf__state *st,
 		}
 	}
 	rc = flush(mem, b, w, g, &acc, strict, e);
+	if (rc == 0)
+		rc = check_counts(w, strict, &freepools, e);
 	if (rc < 0)
 		goto out;
 	w->out->pools_failed_validation = w->pools_bad;

@@ -132,7 +132,9 @@ tui_sample_from_snapshot(struct tui_sample *o, const pmf_snapshot *s,
 	o->pool_overhead = in->pool_overhead;
 	o->pause_us = in->pause_us;
 	o->walk_us = in->walk_us;
-	o->retries = in->retries;
+	/* Walks repeated after a torn read, and stops repeated because a
+	 * thread was inside the allocator (the guard). */
+	o->retries = in->retries + in->guard_retries;
 	o->pools_failed = in->pools_failed_validation;
 	o->nonblocking = in->nonblocking;
 	const struct pmf_interp_stats *it = pmf_snapshot_interp(s, idx);

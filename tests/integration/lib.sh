@@ -209,3 +209,29 @@ pmf_finish() {
 	pmf_log "$name: $PMF_CHECKS checks passed, $PMF_FAILS failed"
 	[ "$PMF_FAILS" -eq 0 ]
 }
+
+# pmf_start_hammer PY HEAP_MB THREADS: starts py/hammer.py (THREADS threads
+# allocating flat out) and waits for it.  Its stdin is a FIFO held open on
+# fd 9 (it answers commands there until EOF); pmf_stop_hammer closes it.
+# Sets PMF_TARGET.
+pmf_start_hammer() {
+	local fifo="$PMF_TMP/hammer.fifo" out="$PMF_TMP/hammer.out" i
+	rm -f "$fifo" "$out"
+	mkfifo "$fifo"
+	"$1" "$TESTS_SRCDIR/integration/py/hammer.py" "$2" "$3" <"$fifo" >"$out" 2>/dev/null &
+	PMF_TARGET=$!
+	PMF_PIDS+=("$PMF_TARGET")
+	exec 9>"$fifo"
+	for ((i = 0; i < 600; i++)); do
+		grep -qs ready "$out" && return 0
+		kill -0 "$PMF_TARGET" 2>/dev/null || break
+		sleep 0.05
+	done
+	pmf_fail "$1: hammer.py did not start"
+	return 1
+}
+
+pmf_stop_hammer() {
+	exec 9>&-
+	pmf_stop_target
+}
