@@ -361,6 +361,9 @@ struct pmf_snapshot_info {
 	size_t ninterps;              /* obmalloc states in the snapshot */
 	struct pmf_state_addresses located; /* main state's fields */
 	uint64_t locate_us;           /* time locating took at open */
+	bool in_process;              /* taken by the process of itself
+	                                 (pmf_target_open_self()); then
+	                                 nonblocking is true too */
 };
 
 /* The snapshot's summary; never NULL for a valid snapshot. */
@@ -478,6 +481,54 @@ pmf_snapshot_arena_types(const pmf_snapshot *s, size_t i, size_t j,
  * and quantization.  POOL_SIZE and POOL_OVERHEAD from the snapshot info. */
 PMF_API uint64_t pmf_class_waste(const struct pmf_class_stats *c,
 				 uint64_t pool_size, unsigned pool_overhead);
+
+/* ------------------------------------------------------------------ */
+/* In-process use (embedded stats)                                     */
+/* ------------------------------------------------------------------ */
+
+/* A process can take snapshots of its own interpreter: a debug endpoint
+ * in a service, a C program embedding Python.  The data are the same as
+ * from outside (the same walk, the same report formats).
+ *
+ * Contract:
+ *  - Call with the GIL held (PyGILState_Ensure() from a foreign thread).
+ *    Holding it is what makes the snapshot consistent: no thread of the
+ *    caller's interpreter can run the allocator meanwhile, so nothing is
+ *    stopped and nothing is ptraced.  On 3.12+ a subinterpreter with its
+ *    own GIL may change its state during the walk; its torn pools are
+ *    counted in pools_failed_validation and left out, as with
+ *    PMF_SNAP_NONBLOCKING (which in-process snapshots always imply).
+ *  - The library allocates with libc malloc only, never through
+ *    PyMem_* or pymalloc, so taking a snapshot does not change what it
+ *    measures.  It never prints and never aborts.
+ *  - Its own memory is read through the kernel (process_vm_readv on
+ *    itself, or /proc/self/mem), so a stale or corrupt pointer in the
+ *    allocator's tables is an error (PMF_EFAULT, PMF_ECORRUPT), never a
+ *    crash.
+ *  - No Python API is called: the library does not link libpython and
+ *    finds the interpreter in the process's own memory map, as it does
+ *    for another process.
+ *  - A handle belongs to the process that opened it: after fork() the
+ *    child must open its own (snapshots of the parent's handle return
+ *    PMF_EINVAL in the child).
+ */
+
+/* Opens the calling process itself, like pmf_target_open() does another
+ * one (same errors, except those of ptrace).  Opening locates the
+ * allocator state, which reads the interpreter's ELF file: keep the
+ * handle for repeated snapshots, then pmf_snapshot_take*() costs one
+ * walk.  Snapshots of this handle never stop threads. */
+PMF_API int pmf_target_open_self(pmf_target *t,
+				 const struct pmf_target_opts *opts);
+
+/* One call: opens the calling process, takes a snapshot with OPTS (NULL:
+ * the defaults) into *OUT and closes the handle again.  Free the
+ * snapshot with pmf_snapshot_free().  On failure returns a PMF code and,
+ * when ERRBUF is not NULL, writes the detail (NUL-terminated, truncated
+ * to ERRLEN bytes) to it.  Call with the GIL held. */
+PMF_API int pmf_snapshot_self(const struct pmf_snapshot_opts *opts,
+			      pmf_snapshot **out, char *errbuf,
+			      size_t errlen);
 
 /* ------------------------------------------------------------------ */
 /* Reports                                                             */

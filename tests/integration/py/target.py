@@ -149,4 +149,5 @@ def main():
     sleep(600)
 
 
-main()
+if __name__ == "__main__":
+    main()
