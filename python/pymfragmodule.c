@@ -4,8 +4,9 @@
  * snapshot of the running interpreter, taken in-process through the
  * public API of libpymfrag (linked in statically, see python/build.sh).
  *
- *   pymfrag.stats(*, analysis=False) -> dict   the JSON report's schema
- *   pymfrag.report(format="text", *, analysis=False) -> str
+ *   pymfrag.stats(*, analysis=False, process=True) -> dict
+ *       the JSON report's schema
+ *   pymfrag.report(format="text", *, analysis=False, process=True) -> str
  *
  * Both run with the GIL held and never release it: holding it is what
  * keeps the allocator still during the walk.  Nothing is allocated
@@ -72,9 +73,16 @@ outbuf_write(void *arg, const char *data, size_t len)
 /* Takes a snapshot of this process and writes it in FORMAT into B.
  * Returns 0, or a PMF code with the detail in ERR.  Touches no Python
  * object. */
+/* What a call asked for. */
+struct call_opts {
+	enum pmf_format format;
+	bool analysis; /* PMF_SNAP_ANALYZE */
+	bool process;  /* read /proc/self/smaps_rollup and status */
+};
+
 static int
-take_report(enum pmf_format format, bool analysis, struct outbuf *b,
-	    char *err, size_t errlen)
+take_report(const struct call_opts *c, struct outbuf *b, char *err,
+	    size_t errlen)
 {
 	int rc;
 	if (self_target != NULL && self_pid != getpid()) {
@@ -97,19 +105,23 @@ take_report(enum pmf_format format, bool analysis, struct outbuf *b,
 		self_pid = getpid();
 	}
 	struct pmf_snapshot_opts o = {0};
-	if (analysis)
+	if (c->analysis)
 		o.flags |= PMF_SNAP_ANALYZE;
+	/* The kernel's page walk for smaps_rollup is most of the cost of a
+	 * small snapshot; debugmallocstats does not show its result. */
+	if (!c->process || c->format == PMF_FORMAT_DEBUGMALLOCSTATS)
+		o.flags |= PMF_SNAP_NO_PROCESS;
 	pmf_snapshot *s = NULL;
 	rc = pmf_snapshot_take_opts(self_target, &o, &s);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", pmf_target_errmsg(self_target));
 		return rc;
 	}
-	rc = pmf_report_write(s, format, NULL, outbuf_write, b);
+	rc = pmf_report_write(s, c->format, NULL, outbuf_write, b);
 	pmf_snapshot_free(s);
 	if (rc < 0)
 		snprintf(err, errlen, "cannot write the %s report",
-			 pmf_format_name(format));
+			 pmf_format_name(c->format));
 	return rc;
 }
 
@@ -122,14 +134,25 @@ raise_pmf(int rc, const char *detail)
 	return NULL;
 }
 
-/* Parses (format=..., *, analysis=...) without creating any object.
- * FORMAT is NULL for stats(), which takes no format. */
+/* Stores the truth of V in *OUT; -1 with an exception set. */
 static int
-parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
-	   PyObject *kwnames, enum pmf_format *format, bool *analysis)
+flag_arg(PyObject *v, bool *out)
 {
-	PyObject *fmt = NULL, *ana = NULL;
-	Py_ssize_t maxpos = format != NULL ? 1 : 0;
+	int r = PyObject_IsTrue(v);
+	if (r < 0)
+		return -1;
+	*out = r != 0;
+	return 0;
+}
+
+/* Parses (format=..., *, analysis=..., process=...) without creating any
+ * object.  WITH_FORMAT: report() (stats() takes no format). */
+static int
+parse_args(const char *fname, bool with_format, PyObject *const *args,
+	   Py_ssize_t nargs, PyObject *kwnames, struct call_opts *c)
+{
+	PyObject *fmt = NULL, *ana = NULL, *proc = NULL;
+	Py_ssize_t maxpos = with_format ? 1 : 0;
 	if (nargs > maxpos) {
 		PyErr_Format(PyExc_TypeError,
 			     "%s() takes at most %zd positional argument%s",
@@ -141,63 +164,59 @@ parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
 	Py_ssize_t nkw = kwnames != NULL ? PyTuple_GET_SIZE(kwnames) : 0;
 	for (Py_ssize_t i = 0; i < nkw; i++) {
 		PyObject *name = PyTuple_GET_ITEM(kwnames, i);
-		PyObject *val = args[nargs + i];
-		if (format != NULL && fmt == NULL &&
-		    PyUnicode_CompareWithASCIIString(name, "format") == 0) {
-			fmt = val;
-		} else if (ana == NULL &&
-			   PyUnicode_CompareWithASCIIString(name,
-							    "analysis") == 0) {
-			ana = val;
-		} else {
+		PyObject **slot = NULL;
+		if (with_format &&
+		    PyUnicode_CompareWithASCIIString(name, "format") == 0)
+			slot = &fmt;
+		else if (PyUnicode_CompareWithASCIIString(name, "analysis") == 0)
+			slot = &ana;
+		else if (PyUnicode_CompareWithASCIIString(name, "process") == 0)
+			slot = &proc;
+		if (slot == NULL || *slot != NULL) {
 			PyErr_Format(PyExc_TypeError,
 				     "%s() got an unexpected or repeated "
 				     "keyword argument '%U'",
 				     fname, name);
 			return -1;
 		}
+		*slot = args[nargs + i];
 	}
-	if (format != NULL) {
-		*format = PMF_FORMAT_TEXT;
-		if (fmt != NULL) {
-			if (!PyUnicode_Check(fmt)) {
-				PyErr_Format(PyExc_TypeError,
-					     "%s(): format must be a str, not "
-					     "%.100s",
-					     fname, Py_TYPE(fmt)->tp_name);
-				return -1;
-			}
-			/* A compact ASCII str (every valid name) is its own
-			 * UTF-8: no allocation. */
-			const char *name = PyUnicode_AsUTF8(fmt);
-			if (name == NULL)
-				return -1;
-			if (pmf_format_parse(name, format) < 0) {
-				PyErr_Format(PyExc_ValueError,
-					     "%s(): unknown format '%s' (use "
-					     "text, json, debugmallocstats or "
-					     "prometheus)",
-					     fname, name);
-				return -1;
-			}
+	c->format = with_format ? PMF_FORMAT_TEXT : PMF_FORMAT_JSON;
+	c->analysis = false;
+	c->process = true;
+	if (fmt != NULL) {
+		if (!PyUnicode_Check(fmt)) {
+			PyErr_Format(PyExc_TypeError,
+				     "%s(): format must be a str, not %.100s",
+				     fname, Py_TYPE(fmt)->tp_name);
+			return -1;
+		}
+		/* A compact ASCII str (every valid name) is its own UTF-8:
+		 * no allocation. */
+		const char *name = PyUnicode_AsUTF8(fmt);
+		if (name == NULL)
+			return -1;
+		if (pmf_format_parse(name, &c->format) < 0) {
+			PyErr_Format(PyExc_ValueError,
+				     "%s(): unknown format '%s' (use text, "
+				     "json, debugmallocstats or prometheus)",
+				     fname, name);
+			return -1;
 		}
 	}
-	*analysis = false;
-	if (ana != NULL) {
-		int v = PyObject_IsTrue(ana);
-		if (v < 0)
-			return -1;
-		*analysis = v != 0;
-	}
+	if (ana != NULL && flag_arg(ana, &c->analysis) < 0)
+		return -1;
+	if (proc != NULL && flag_arg(proc, &c->process) < 0)
+		return -1;
 	return 0;
 }
 
 static PyObject *
-report_str(enum pmf_format format, bool analysis)
+report_str(const struct call_opts *c)
 {
 	struct outbuf b = {0};
 	char err[600];
-	int rc = take_report(format, analysis, &b, err, sizeof(err));
+	int rc = take_report(c, &b, err, sizeof(err));
 	if (rc < 0) {
 		free(b.p);
 		return raise_pmf(rc, err);
@@ -209,43 +228,44 @@ report_str(enum pmf_format format, bool analysis)
 }
 
 PyDoc_STRVAR(report_doc,
-	     "report(format='text', *, analysis=False) -> str\n\n"
+	     "report(format='text', *, analysis=False, process=True) -> str\n\n"
 	     "pymfrag's report on this process's allocator, taken now with "
 	     "the GIL\nheld.  format: 'text', 'json', 'debugmallocstats' "
 	     "(the same text as\nsys._debugmallocstats() prints, returned "
 	     "instead of written to fd 2)\nor 'prometheus'.  analysis=True "
 	     "adds the fragmentation analysis\n(residency, pinned arenas, "
-	     "object types) to text, json and prometheus.");
+	     "object types) to text, json and prometheus.  process=False "
+	     "leaves out\nthe process's memory (/proc/self/smaps_rollup: "
+	     "most of the cost of a\nsmall snapshot).");
 
 static PyObject *
 py_report(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
 	  PyObject *kwnames)
 {
-	enum pmf_format format;
-	bool analysis;
+	struct call_opts c;
 	(void)self;
-	if (parse_args("report", args, nargs, kwnames, &format, &analysis) < 0)
+	if (parse_args("report", true, args, nargs, kwnames, &c) < 0)
 		return NULL;
-	return report_str(format, analysis);
+	return report_str(&c);
 }
 
 PyDoc_STRVAR(stats_doc,
-	     "stats(*, analysis=False) -> dict\n\n"
+	     "stats(*, analysis=False, process=True) -> dict\n\n"
 	     "The snapshot of this process's allocator as a dict with the "
 	     "schema of\n`pymfrag report --format json` (doc/json-schema.md): "
 	     "size classes,\narenas, the byte partition, free lists, process "
 	     "memory.  Taken now,\nwith the GIL held; the dict is built after "
-	     "the walk.");
+	     "the walk.  analysis and\nprocess: as for report().");
 
 static PyObject *
 py_stats(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
 	 PyObject *kwnames)
 {
-	bool analysis;
+	struct call_opts c;
 	(void)self;
-	if (parse_args("stats", args, nargs, kwnames, NULL, &analysis) < 0)
+	if (parse_args("stats", false, args, nargs, kwnames, &c) < 0)
 		return NULL;
-	PyObject *text = report_str(PMF_FORMAT_JSON, analysis);
+	PyObject *text = report_str(&c);
 	if (text == NULL)
 		return NULL;
 	PyObject *json = PyImport_ImportModule("json");

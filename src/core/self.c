@@ -12,10 +12,38 @@
 
 #include "core/model.h"
 
+/* Bound on the interpreter states counted before a snapshot. */
+#define MAX_STATES 256
+
 int
 pmf_target_open_self(pmf_target *t, const struct pmf_target_opts *opts)
 {
-	return pmf__target_open(t, getpid(), true, opts);
+	int rc = pmf__target_open(t, getpid(), true, opts);
+	if (rc < 0)
+		return rc;
+	/* Opening (locating, scanning) read through the kernel; snapshots
+	 * copy directly where that cannot fault (os/mem_self.c). */
+	struct pmf__mem direct;
+	rc = pmf__mem_open_self_direct(&direct, &t->pyt.maps, &t->err);
+	if (rc < 0)
+		return rc;
+	pmf__mem_close(&t->pyt.mem);
+	t->pyt.mem = direct;
+	return 0;
+}
+
+/* True when this process has an obmalloc state besides the main one:
+ * a 3.12+ subinterpreter with its own allocator, and its own GIL, whose
+ * arenas can come and go while we hold ours. */
+static bool
+other_states(pmf_target *t)
+{
+	struct pmf__interp_ref refs[MAX_STATES];
+	if (t->pyt.ver.minor < 12 || !t->pyt.have_main)
+		return false;
+	struct pmf__err e = {0};
+	long n = pmf__interps(&t->pyt, refs, MAX_STATES, &e);
+	return n != 1;
 }
 
 int
@@ -32,6 +60,14 @@ pmf__self_prepare(pmf_target *t, unsigned *flags)
 	/* A thread cannot ptrace its own process, and need not: the GIL
 	 * keeps the caller's allocator still. */
 	*flags |= PMF_SNAP_NONBLOCKING;
+	/* Direct copies need a current map and nobody else allocating.
+	 * They are turned on only for a snapshot that walks, which re-reads
+	 * the map before its first read; counting the states (3.12+) reads
+	 * through the kernel, and another interpreter's own state turns
+	 * them off. */
+	pmf__mem_self_direct(&t->pyt.mem, false);
+	pmf__mem_self_direct(&t->pyt.mem,
+			     t->pyt.have_main && !other_states(t));
 	return 0;
 }
 

@@ -52,7 +52,10 @@ def run_json(pymfrag, out):
     pymfrag.stats()  # imports json, opens the handle
     ss = {signal.SIGUSR1}
     signal.pthread_sigmask(signal.SIG_BLOCK, ss)
-    wait = signal.sigwait
+    # _signal's, not signal's: that one is Python code turning the
+    # number into an enum, and its first call allocates frames.
+    import _signal
+    wait = _signal.sigwait
     st = pymfrag.stats
     sys.stdout.write("ready\n")
     sys.stdout.flush()
