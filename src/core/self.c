@@ -24,7 +24,9 @@ pmf_target_open_self(pmf_target *t, const struct pmf_target_opts *opts)
 	/* Opening (locating, scanning) read through the kernel; snapshots
 	 * copy directly where that cannot fault (os/mem_self.c). */
 	struct pmf__mem direct;
-	rc = pmf__mem_open_self_direct(&direct, &t->pyt.maps, &t->err);
+	rc = pmf__mem_open_self_direct(&direct, &t->pyt.maps,
+				       t->pyt.img.mod.start,
+				       t->pyt.img.mod.end, &t->err);
 	if (rc < 0)
 		return rc;
 	pmf__mem_close(&t->pyt.mem);

@@ -53,11 +53,14 @@ int pmf__mem_open_remote(struct pmf__mem *m, pid_t pid, struct pmf__err *e);
 int pmf__mem_open_self(struct pmf__mem *m, struct pmf__err *e);
 
 /* The calling process, copying directly (no syscall) where MAPS - which
- * the caller keeps current - shows that a load cannot fault, through the
- * kernel elsewhere.  Direct copies start off: see pmf__mem_self_direct().
- * For in-process snapshots taken with the GIL held (see mem_self.c). */
+ * the caller keeps current - shows that a load cannot fault: anonymous
+ * memory, and the writable data of the file mapped in [IMG_START,
+ * IMG_END) (the interpreter); through the kernel elsewhere.  Direct
+ * copies start off: see pmf__mem_self_direct().  For in-process
+ * snapshots taken with the GIL held (see mem_self.c). */
 int pmf__mem_open_self_direct(struct pmf__mem *m,
 			      const struct pmf__maps *maps,
+			      uint64_t img_start, uint64_t img_end,
 			      struct pmf__err *e);
 
 /* Turns direct copies of a pmf__mem_open_self_direct() source on or off

@@ -10,6 +10,9 @@
 #       out-of-process report meanwhile), then stats() into OUT as JSON.
 #   python inproc.py MODDIR leak HEAP CALLS
 #       stats() CALLS times; fails if the process grew (see below).
+#   python inproc.py MODDIR api HEAP OUTDIR
+#       the rest of the module's interface: every format into
+#       OUTDIR/report.FORMAT, the options, the errors, a fork child.
 #
 # Quiescence: between the two prints of "dms", and between the wait and
 # stats() of "json", nothing may allocate or free.  Every name is bound
@@ -99,6 +102,56 @@ def run_leak(pymfrag, calls):
     assert abs(pm1 - pm0) <= 64, "pymalloc blocks moved by %d" % (pm1 - pm0)
 
 
+def expect_error(exc, fn, *args, **kw):
+    try:
+        fn(*args, **kw)
+    except exc:
+        return
+    raise AssertionError("%s(%r, %r) did not raise %s"
+                         % (fn.__name__, args, kw, exc.__name__))
+
+
+class BadBool(object):
+    def __bool__(self):
+        raise ZeroDivisionError("no truth")
+
+
+def run_api(pymfrag, outdir):
+    for fmt in ("text", "json", "debugmallocstats", "prometheus"):
+        r = pymfrag.report(fmt)
+        assert isinstance(r, str) and r, fmt
+        with open(os.path.join(outdir, "report." + fmt), "w") as f:
+            f.write(r)
+    assert pymfrag.report(format="text").startswith("pymfrag ")
+    s = pymfrag.stats()
+    assert sorted(s) == sorted(json.loads(pymfrag.report("json"))), "keys"
+    assert s["in_process"] is True and s["nonblocking"] is True, s
+    assert s["pid"] == os.getpid(), s["pid"]
+    assert s["process"]["rss_bytes"] > 0, s["process"]
+    assert pymfrag.stats(process=False)["process"] is None
+    a = pymfrag.stats(analysis=True)
+    assert a["analysis"]["histogram"], "analysis missing"
+    assert a["process"]["split"]["arena_bytes"] > 0, a["process"]
+    assert pymfrag.report("text", analysis=True, process=False)
+    expect_error(ValueError, pymfrag.report, "bogus")
+    expect_error(TypeError, pymfrag.report, 1)
+    expect_error(TypeError, pymfrag.report, "text", "json")
+    expect_error(TypeError, pymfrag.stats, "json")
+    expect_error(TypeError, pymfrag.stats, format="json")
+    expect_error(TypeError, pymfrag.report, bogus=1)
+    expect_error(ZeroDivisionError, pymfrag.stats, analysis=BadBool())
+    assert issubclass(pymfrag.Error, RuntimeError)
+    assert pymfrag.__version__
+    # A fork child takes its own snapshot, not its parent's.
+    pid = os.fork()
+    if pid == 0:
+        ok = pymfrag.stats()["pid"] == os.getpid()
+        os._exit(0 if ok else 3)
+    _, status = os.waitpid(pid, 0)
+    assert status == 0, "fork child: status %d" % status
+    print("api: ok")
+
+
 def main():
     target.die_with_parent()
     moddir, mode, heap = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -109,6 +162,8 @@ def main():
         run_dms(pymfrag, sys.argv[4], sys.argv[5])
     elif mode == "json":
         run_json(pymfrag, sys.argv[4])
+    elif mode == "api":
+        run_api(pymfrag, sys.argv[4])
     elif mode == "leak":
         run_leak(pymfrag, int(sys.argv[4]))
     else:
