@@ -224,10 +224,15 @@ pmf_pymod_build() {
 # PMF_PYENV: what an interpreter loading that module runs with.  Under
 # AddressSanitizer its runtime has to be loaded first (the interpreter is
 # not instrumented), and CPython's deliberate leaks at exit are not ours.
+# PMF_PYENV_RSS: the same for measuring RSS: without ASan's quarantine,
+# which keeps up to 256 MiB of freed memory by design.
 PMF_PYENV=()
+PMF_PYENV_RSS=()
 case "${PMF_SAN_CFLAGS:-}" in
 *address*)
 	PMF_PYENV=("LD_PRELOAD=$("${PMF_CC:-cc}" -print-file-name=libasan.so)"
 		"ASAN_OPTIONS=detect_leaks=0")
+	PMF_PYENV_RSS=("${PMF_PYENV[0]}"
+		"ASAN_OPTIONS=detect_leaks=0:quarantine_size_mb=0")
 	;;
 esac

@@ -85,7 +85,13 @@ sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Pyth
 	fi
 
 	l="$mod/leak"
-	if run leak mixed 10000 >"$l.out" 2>"$l.err"; then
+	# 10,000 calls as the issue asks; a sanitized build does 1,000
+	# (each call is some ten times slower there): one pymalloc block or
+	# 1 KiB leaked per call still fails the tolerances.
+	calls=10000
+	[ -n "${PMF_SAN_CFLAGS:-}" ] && calls=1000
+	if env "${PMF_PYENV_RSS[@]}" "$py" "$inproc" "$mod" leak mixed "$calls" \
+		>"$l.out" 2>"$l.err"; then
 		pmf_ok
 		pmf_log "$version: $(cat "$l.out")"
 	else
