@@ -501,10 +501,13 @@ PMF_API uint64_t pmf_class_waste(const struct pmf_class_stats *c,
  *  - The library allocates with libc malloc only, never through
  *    PyMem_* or pymalloc, so taking a snapshot does not change what it
  *    measures.  It never prints and never aborts.
- *  - Its own memory is read through the kernel (process_vm_readv on
- *    itself, or /proc/self/mem), so a stale or corrupt pointer in the
- *    allocator's tables is an error (PMF_EFAULT, PMF_ECORRUPT), never a
- *    crash.
+ *  - A stale or corrupt pointer in the allocator's tables is an error
+ *    (PMF_EFAULT, PMF_ECORRUPT), never a crash: memory is copied directly
+ *    only where the memory map, read again for every snapshot, shows
+ *    that a load cannot fault (anonymous memory, the interpreter's own
+ *    writable data); everything else is read through the kernel
+ *    (process_vm_readv on itself), as is everything while another
+ *    interpreter has an allocator of its own.
  *  - No Python API is called: the library does not link libpython and
  *    finds the interpreter in the process's own memory map, as it does
  *    for another process.

@@ -2,7 +2,8 @@
 /*
  * self.c - snapshots a process takes of itself (pmf_target_open_self(),
  * pmf_snapshot_self()).  The caller holds the GIL, so the walk needs no
- * thread stop; the memory is still read through the kernel so that a bad
+ * thread stop.  Memory is copied directly only where a load cannot fault
+ * (os/mem_self.c) and read through the kernel elsewhere, so that a bad
  * pointer is an error rather than a SIGSEGV in the caller.
  */
 #include "config.h"
