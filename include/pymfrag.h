@@ -15,6 +15,8 @@
  *  - The target is never written to.  By default a snapshot stops all of
  *    the target's threads with PTRACE_SEIZE + PTRACE_INTERRUPT for the walk
  *    only (never SIGSTOP: if the caller dies, the kernel releases them).
+ *    A process can also take snapshots of itself, with the GIL held and
+ *    nothing stopped: see "In-process use" below.
  *  - Handles are not thread-safe: use one handle from one thread at a time.
  *    ptrace(2) ties a tracee to the tracing thread, so take every snapshot
  *    of a target from the thread that took the first one.
