@@ -15,6 +15,8 @@
  *  - The target is never written to.  By default a snapshot stops all of
  *    the target's threads with PTRACE_SEIZE + PTRACE_INTERRUPT for the walk
  *    only (never SIGSTOP: if the caller dies, the kernel releases them).
+ *    A process can also take snapshots of itself, with the GIL held and
+ *    nothing stopped: see "In-process use" below.
  *  - Handles are not thread-safe: use one handle from one thread at a time.
  *    ptrace(2) ties a tracee to the tracing thread, so take every snapshot
  *    of a target from the thread that took the first one.
@@ -391,6 +393,9 @@ struct pmf_snapshot_info {
 	unsigned guard_retries;       /* stops repeated: a thread was inside */
 	bool guard_active;
 	const char *guard_detail;     /* never NULL in a snapshot */
+	bool in_process;              /* taken by the process of itself
+	                                 (pmf_target_open_self()); then
+	                                 nonblocking is true too */
 };
 
 /* The snapshot's summary; never NULL for a valid snapshot. */
@@ -534,6 +539,57 @@ PMF_API size_t pmf_snapshot_arena_pools(const pmf_snapshot *s, size_t i,
  * and quantization.  POOL_SIZE and POOL_OVERHEAD from the snapshot info. */
 PMF_API uint64_t pmf_class_waste(const struct pmf_class_stats *c,
 				 uint64_t pool_size, unsigned pool_overhead);
+
+/* ------------------------------------------------------------------ */
+/* In-process use (embedded stats)                                     */
+/* ------------------------------------------------------------------ */
+
+/* A process can take snapshots of its own interpreter: a debug endpoint
+ * in a service, a C program embedding Python.  The data are the same as
+ * from outside (the same walk, the same report formats).
+ *
+ * Contract:
+ *  - Call with the GIL held (PyGILState_Ensure() from a foreign thread).
+ *    Holding it is what makes the snapshot consistent: no thread of the
+ *    caller's interpreter can run the allocator meanwhile, so nothing is
+ *    stopped and nothing is ptraced.  On 3.12+ a subinterpreter with its
+ *    own GIL may change its state during the walk; its torn pools are
+ *    counted in pools_failed_validation and left out, as with
+ *    PMF_SNAP_NONBLOCKING (which in-process snapshots always imply).
+ *  - The library allocates with libc malloc only, never through
+ *    PyMem_* or pymalloc, so taking a snapshot does not change what it
+ *    measures.  It never prints and never aborts.
+ *  - A stale or corrupt pointer in the allocator's tables is an error
+ *    (PMF_EFAULT, PMF_ECORRUPT), never a crash: memory is copied directly
+ *    only where the memory map, read again for every snapshot, shows
+ *    that a load cannot fault (anonymous memory, the interpreter's own
+ *    writable data); everything else is read through the kernel
+ *    (process_vm_readv on itself), as is everything while another
+ *    interpreter has an allocator of its own.
+ *  - No Python API is called: the library does not link libpython and
+ *    finds the interpreter in the process's own memory map, as it does
+ *    for another process.
+ *  - A handle belongs to the process that opened it: after fork() the
+ *    child must open its own (snapshots of the parent's handle return
+ *    PMF_EINVAL in the child).
+ */
+
+/* Opens the calling process itself, like pmf_target_open() does another
+ * one (same errors, except those of ptrace).  Opening locates the
+ * allocator state, which reads the interpreter's ELF file: keep the
+ * handle for repeated snapshots, then pmf_snapshot_take*() costs one
+ * walk.  Snapshots of this handle never stop threads. */
+PMF_API int pmf_target_open_self(pmf_target *t,
+				 const struct pmf_target_opts *opts);
+
+/* One call: opens the calling process, takes a snapshot with OPTS (NULL:
+ * the defaults) into *OUT and closes the handle again.  Free the
+ * snapshot with pmf_snapshot_free().  On failure returns a PMF code and,
+ * when ERRBUF is not NULL, writes the detail (NUL-terminated, truncated
+ * to ERRLEN bytes) to it.  Call with the GIL held. */
+PMF_API int pmf_snapshot_self(const struct pmf_snapshot_opts *opts,
+			      pmf_snapshot **out, char *errbuf,
+			      size_t errlen);
 
 /* ------------------------------------------------------------------ */
 /* Reports                                                             */

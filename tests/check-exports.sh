@@ -16,7 +16,20 @@ if [ -n "$bad" ]; then
 	exit 1
 fi
 # The documented entry points are there.
-for s in pmf_target_open pmf_snapshot_take pmf_report_write pmf_strerror; do
+for s in pmf_target_open pmf_snapshot_take pmf_report_write pmf_strerror \
+	pmf_target_open_self pmf_snapshot_self pmf_write_stdio pmf_snapshot_free; do
 	grep -qx "$s" <<<"$syms" || { echo "check-exports: $s missing"; exit 1; }
 done
 echo "check-exports: $n symbols, all pmf_"
+# The Python module links the library statically and hides it: its only
+# export is its entry point.
+for mod in "$TESTS_BUILDDIR"/../python/pymfrag*.so; do
+	[ -f "$mod" ] || continue
+	msyms=$(nm -D --defined-only "$mod" | awk '{ print $3 }')
+	if [ "$msyms" != PyInit_pymfrag ]; then
+		echo "check-exports: $mod exports more than PyInit_pymfrag:"
+		echo "$msyms" | head -20
+		exit 1
+	fi
+	echo "check-exports: ${mod##*/} exports PyInit_pymfrag only"
+done

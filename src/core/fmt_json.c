@@ -283,6 +283,7 @@ pmf__fmt_json(const struct pmf_snapshot *s, const struct pmf__sel *sel,
 	pmf__json_ku64(&j, "small_request_threshold", in->small_threshold);
 	pmf__json_ku64(&j, "pool_overhead", in->pool_overhead);
 	pmf__json_kbool(&j, "nonblocking", in->nonblocking);
+	pmf__json_kbool(&j, "in_process", in->in_process);
 	pmf__json_ku64(&j, "threads_stopped", in->threads_stopped);
 	pmf__json_ku64(&j, "pause_us", in->pause_us);
 	pmf__json_ku64(&j, "walk_us", in->walk_us);

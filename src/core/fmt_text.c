@@ -51,7 +51,12 @@ header(const struct pmf_snapshot_info *in, struct pmf__out *o)
 						     in->pool_size),
 				pmf__human(in->pool_size, h2, sizeof(h2)),
 				in->pool_overhead);
-		if (in->nonblocking)
+		if (in->in_process)
+			pmf__out_printf(o,
+					"snapshot    in-process (GIL held), "
+					"walk %.2f ms\n",
+					(double)in->walk_us / 1000.0);
+		else if (in->nonblocking)
 			pmf__out_printf(o,
 					"snapshot    not paused (--nonblocking), "
 					"walk %.2f ms, %llu pools failed "

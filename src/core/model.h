@@ -17,6 +17,7 @@ struct pmf_target {
 	bool opened;      /* pmf_target_open() succeeded */
 	bool attempted;   /* pmf_target_open() was called */
 	bool py_known;    /* py below is filled */
+	bool self;        /* opened with pmf_target_open_self() */
 	struct pmf_python py;
 	struct pmf__freeze freeze;
 	struct pmf__guard guard;
@@ -51,6 +52,17 @@ struct pmf_snapshot {
 	size_t n;
 	char *strings; /* one block holding every string info points to */
 };
+
+/* Opens T on PID (the calling process when SELF): pmf_target_open() and
+ * pmf_target_open_self(). */
+int pmf__target_open(pmf_target *t, pid_t pid, bool self,
+		     const struct pmf_target_opts *opts);
+
+/* Called by every snapshot before it starts: for a handle on the calling
+ * process, refuses one opened before a fork (it would read the parent's
+ * pid) and turns the thread stop off (in-process there is nothing to
+ * stop: the caller holds the GIL).  Returns 0 or a PMF code. */
+int pmf__self_prepare(pmf_target *t, unsigned *flags);
 
 /* Fills the public interpreter description from an opened pytarget. */
 void pmf__python_fill(struct pmf_python *py, const struct pmf__pyt *t);

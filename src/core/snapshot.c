@@ -397,6 +397,9 @@ pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
 	if (!t->opened)
 		return pmf__err_set(&t->err, PMF_EINVAL,
 				    "the target is not open");
+	int src = pmf__self_prepare(t, &flags);
+	if (src < 0)
+		return src;
 	struct pmf__pyt *pt = &t->pyt;
 	struct pmf_snapshot *s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -424,6 +427,7 @@ pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
 	in->python = t->py;
 	in->locate_method = pt->method;
 	in->nonblocking = nonblocking;
+	in->in_process = t->self;
 	in->locate_us = pt->locate_us;
 	in->located = (struct pmf_state_addresses){
 		.state = pt->main.base,

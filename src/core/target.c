@@ -38,6 +38,13 @@ pmf__python_fill(struct pmf_python *py, const struct pmf__pyt *t)
 int
 pmf_target_open(pmf_target *t, pid_t pid, const struct pmf_target_opts *opts)
 {
+	return pmf__target_open(t, pid, false, opts);
+}
+
+int
+pmf__target_open(pmf_target *t, pid_t pid, bool self,
+		 const struct pmf_target_opts *opts)
+{
 	struct pmf_target_opts def = {0};
 	if (t == NULL)
 		return PMF_EINVAL;
@@ -48,8 +55,9 @@ pmf_target_open(pmf_target *t, pid_t pid, const struct pmf_target_opts *opts)
 		opts = &def;
 	t->attempted = true;
 	pmf__err_clear(&t->err);
-	int rc = pmf__pyt_open(&t->pyt, pid, opts->locate, opts->debug_dir,
-			       &t->err);
+	t->self = self;
+	int rc = pmf__pyt_open(&t->pyt, pid, self, opts->locate,
+			       opts->debug_dir, &t->err);
 	if (t->pyt.ver_known) {
 		pmf__python_fill(&t->py, &t->pyt);
 		t->py_known = true;

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "base/err.h"
+#include "os/maps.h"
 
 /* One piece of a batched read.  After pmf__mem_readv(), err is 0 when all
  * LEN bytes were read, or PMF_EFAULT when the range is not readable. */
@@ -50,6 +51,22 @@ int pmf__mem_open_remote(struct pmf__mem *m, pid_t pid, struct pmf__err *e);
 /* The calling process.  Reads still go through the kernel, so a bad
  * pointer yields PMF_EFAULT instead of SIGSEGV. */
 int pmf__mem_open_self(struct pmf__mem *m, struct pmf__err *e);
+
+/* The calling process, copying directly (no syscall) where MAPS - which
+ * the caller keeps current - shows that a load cannot fault: anonymous
+ * memory, and the writable data of the file mapped in [IMG_START,
+ * IMG_END) (the interpreter); through the kernel elsewhere.  Direct
+ * copies start off: see pmf__mem_self_direct().  For in-process
+ * snapshots taken with the GIL held (see mem_self.c). */
+int pmf__mem_open_self_direct(struct pmf__mem *m,
+			      const struct pmf__maps *maps,
+			      uint64_t img_start, uint64_t img_end,
+			      struct pmf__err *e);
+
+/* Turns direct copies of a pmf__mem_open_self_direct() source on or off
+ * (no effect on other sources).  On only while nothing can unmap what the
+ * maps show. */
+void pmf__mem_self_direct(struct pmf__mem *m, bool on);
 
 /* True when the source of M fell back to (or was forced onto)
  * /proc/PID/mem. */

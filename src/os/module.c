@@ -24,8 +24,19 @@ same_file(const struct pmf__elf *elf, const struct pmf__map *mp)
 	       minor(elf->dev) == mp->dev_minor;
 }
 
+static bool
+map_of(const struct pmf__module *mod, const struct pmf__map *mp)
+{
+	return mp->inode == mod->inode && mp->dev_major == mod->dev_major &&
+	       mp->dev_minor == mod->dev_minor;
+}
+
 /* Computes the bias from the mapping of the file's first loadable
- * segment. */
+ * segment.  The file can be mapped at that offset more than once: a
+ * debugger, or pymfrag inside the process (pmf_target_open_self()),
+ * mmaps the whole file to read its symbols.  The loader's mapping is the
+ * one the next segment directly follows; a lone mapping at the offset is
+ * taken only when there is no such one. */
 static int
 compute_bias(struct pmf__module *mod, const struct pmf__maps *maps,
 	     struct pmf__err *e)
@@ -34,28 +45,38 @@ compute_bias(struct pmf__module *mod, const struct pmf__maps *maps,
 	if (!pmf__elf_first_load(&mod->elf, &vaddr, &offset))
 		return pmf__err_set(e, PMF_EELF, "%s has no loadable segment",
 				    mod->path);
+	size_t first = SIZE_MAX, lone = SIZE_MAX;
+	for (size_t i = 0; i < maps->n && first == SIZE_MAX; i++) {
+		const struct pmf__map *mp = &maps->v[i];
+		if (!map_of(mod, mp) || mp->offset != offset)
+			continue;
+		if (i + 1 < maps->n && map_of(mod, &maps->v[i + 1]) &&
+		    maps->v[i + 1].start == mp->end)
+			first = i;
+		else if (lone == SIZE_MAX)
+			lone = i;
+	}
+	if (first == SIZE_MAX)
+		first = lone;
+	if (first == SIZE_MAX)
+		return pmf__err_set(e, PMF_EELF,
+				    "cannot find the first segment of %s in "
+				    "the target's memory map",
+				    mod->path);
+	mod->bias = maps->v[first].start - vaddr;
+	/* The span: every mapping of the file but the other copies of its
+	 * first segment. */
 	mod->start = UINT64_MAX;
 	mod->end = 0;
-	bool found = false;
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct pmf__map *mp = &maps->v[i];
-		if (mp->inode != mod->inode || mp->dev_major != mod->dev_major ||
-		    mp->dev_minor != mod->dev_minor)
+		if (!map_of(mod, mp) || (mp->offset == offset && i != first))
 			continue;
 		if (mp->start < mod->start)
 			mod->start = mp->start;
 		if (mp->end > mod->end)
 			mod->end = mp->end;
-		if (!found && mp->offset == offset) {
-			mod->bias = mp->start - vaddr;
-			found = true;
-		}
 	}
-	if (!found)
-		return pmf__err_set(e, PMF_EELF,
-				    "cannot find the first segment of %s in "
-				    "the target's memory map",
-				    mod->path);
 	return 0;
 }
 

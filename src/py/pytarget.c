@@ -81,8 +81,9 @@ choose_layout(struct pmf__pyt *t, struct pmf__err *e)
 }
 
 int
-pmf__pyt_open(struct pmf__pyt *t, pid_t pid, enum pmf_locate method,
-	      const char *debug_dir, struct pmf__err *e)
+pmf__pyt_open(struct pmf__pyt *t, pid_t pid, bool self,
+	      enum pmf_locate method, const char *debug_dir,
+	      struct pmf__err *e)
 {
 	struct pmf__proc_status st;
 	int rc;
@@ -103,7 +104,9 @@ pmf__pyt_open(struct pmf__pyt *t, pid_t pid, enum pmf_locate method,
 		return explain_perm(t, &st, e);
 	if (rc < 0)
 		return rc;
-	if ((rc = pmf__mem_open_remote(&t->mem, pid, e)) < 0)
+	rc = self ? pmf__mem_open_self(&t->mem, e)
+		  : pmf__mem_open_remote(&t->mem, pid, e);
+	if (rc < 0)
 		return rc == PMF_EPERM ? explain_perm(t, &st, e) : rc;
 	t->mem_open = true;
 

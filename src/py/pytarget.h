@@ -64,9 +64,11 @@ struct pmf__pyt {
 	struct pmf__sb log;
 };
 
-/* Opens process PID (see pmf_target_open()). */
-int pmf__pyt_open(struct pmf__pyt *t, pid_t pid, enum pmf_locate method,
-		  const char *debug_dir, struct pmf__err *e);
+/* Opens process PID (see pmf_target_open()).  SELF: PID is the calling
+ * process, read through pmf__mem_open_self(). */
+int pmf__pyt_open(struct pmf__pyt *t, pid_t pid, bool self,
+		  enum pmf_locate method, const char *debug_dir,
+		  struct pmf__err *e);
 
 void pmf__pyt_close(struct pmf__pyt *t);
 

@@ -235,3 +235,30 @@ pmf_stop_hammer() {
 	exec 9>&-
 	pmf_stop_target
 }
+
+# pmf_pymod_build PY DIR: builds the extension module pymfrag for PY into
+# DIR, the way "make python-module" does (python/build.sh), with this
+# build's compiler and sanitizers.  The log is DIR.log.
+pmf_pymod_build() {
+	CC="${PMF_CC:-cc}" CFLAGS="-O2 -Werror ${PMF_SAN_CFLAGS:-}" \
+		LDFLAGS="${PMF_SAN_LDFLAGS:-}" \
+		sh "$TESTS_SRCDIR/../python/build.sh" "$1" "$2" \
+		"$TESTS_SRCDIR/.." "$TESTS_BUILDDIR/../.libs/libpymfrag-internal.a" \
+		>"$2.log" 2>&1
+}
+
+# PMF_PYENV: what an interpreter loading that module runs with.  Under
+# AddressSanitizer its runtime has to be loaded first (the interpreter is
+# not instrumented), and CPython's deliberate leaks at exit are not ours.
+# PMF_PYENV_RSS: the same for measuring RSS: without ASan's quarantine,
+# which keeps up to 256 MiB of freed memory by design.
+PMF_PYENV=()
+PMF_PYENV_RSS=()
+case "${PMF_SAN_CFLAGS:-}" in
+*address*)
+	PMF_PYENV=("LD_PRELOAD=$("${PMF_CC:-cc}" -print-file-name=libasan.so)"
+		"ASAN_OPTIONS=detect_leaks=0")
+	PMF_PYENV_RSS=("${PMF_PYENV[0]}"
+		"ASAN_OPTIONS=detect_leaks=0:quarantine_size_mb=0")
+	;;
+esac

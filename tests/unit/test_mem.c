@@ -134,6 +134,63 @@ START_TEST(test_remote_child)
 }
 END_TEST
 
+/* The direct in-process source: the same answers as the kernel's, and
+ * where a plain load would fault (PROT_NONE, a file mapping past its
+ * end) it must not load: PMF_EFAULT, not SIGSEGV or SIGBUS. */
+START_TEST(test_self_direct)
+{
+	struct pmf__maps maps = {0};
+	struct pmf__mem m;
+	struct pmf__err e = {0};
+	fill_pattern();
+	unsigned char *heap = malloc(4096);
+	ck_assert(heap != NULL);
+	memcpy(heap, pattern, 4096);
+	void *guard = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	ck_assert(guard != MAP_FAILED);
+	/* A two-page private writable file mapping of a one-page file: its
+	 * second page raises SIGBUS when loaded from. */
+	char path[] = "/tmp/pmf-test-mem-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert(fd >= 0);
+	unlink(path);
+	ck_assert_int_eq(ftruncate(fd, 4096), 0);
+	unsigned char *file = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE, fd, 0);
+	ck_assert(file != MAP_FAILED);
+	close(fd);
+
+	ck_assert_int_eq(pmf__maps_read(&maps, getpid(), &e), 0);
+	ck_assert_int_eq(pmf__mem_open_self_direct(&m, &maps, 0, 0, &e), 0);
+	for (int on = 0; on < 2; on++) {
+		pmf__mem_self_direct(&m, on);
+		unsigned char buf[64];
+		ck_assert_int_eq(pmf__mem_read(&m, (uintptr_t)heap + 40, buf,
+					       64, &e),
+				 0);
+		ck_assert_mem_eq(buf, pattern + 40, 64);
+		ck_assert_int_eq(pmf__mem_read(&m, (uintptr_t)guard, buf, 16,
+					       &e),
+				 PMF_EFAULT);
+		ck_assert_int_eq(pmf__mem_read(&m, (uintptr_t)file + 4096, buf,
+					       16, &e),
+				 PMF_EFAULT);
+		/* Straddling the end of a mapping into the guard. */
+		ck_assert_int_eq(pmf__mem_read(&m, (uintptr_t)guard - 8, buf,
+					       16, &e),
+				 PMF_EFAULT);
+		m.elements = 0; /* check_source() counts its own */
+		check_source(&m);
+	}
+	pmf__mem_close(&m);
+	pmf__maps_free(&maps);
+	munmap(file, 8192);
+	munmap(guard, 4096);
+	free(heap);
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -142,6 +199,7 @@ make_suite(void)
 	tcase_add_test(tc, test_self_source);
 	tcase_add_test(tc, test_procfs_fallback);
 	tcase_add_test(tc, test_remote_child);
+	tcase_add_test(tc, test_self_direct);
 	suite_add_tcase(s, tc);
 	return s;
 }

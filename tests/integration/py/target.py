@@ -203,4 +203,5 @@ def main():
     sleep(600)
 
 
-main()
+if __name__ == "__main__":
+    main()

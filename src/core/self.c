@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * self.c - snapshots a process takes of itself (pmf_target_open_self(),
+ * pmf_snapshot_self()).  The caller holds the GIL, so the walk needs no
+ * thread stop.  Memory is copied directly only where a load cannot fault
+ * (os/mem_self.c) and read through the kernel elsewhere, so that a bad
+ * pointer is an error rather than a SIGSEGV in the caller.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "core/model.h"
+
+/* Bound on the interpreter states counted before a snapshot. */
+#define MAX_STATES 256
+
+int
+pmf_target_open_self(pmf_target *t, const struct pmf_target_opts *opts)
+{
+	int rc = pmf__target_open(t, getpid(), true, opts);
+	if (rc < 0)
+		return rc;
+	/* Opening (locating, scanning) read through the kernel; snapshots
+	 * copy directly where that cannot fault (os/mem_self.c). */
+	struct pmf__mem direct;
+	rc = pmf__mem_open_self_direct(&direct, &t->pyt.maps,
+				       t->pyt.img.mod.start,
+				       t->pyt.img.mod.end, &t->err);
+	if (rc < 0)
+		return rc;
+	pmf__mem_close(&t->pyt.mem);
+	t->pyt.mem = direct;
+	return 0;
+}
+
+/* True when this process has an obmalloc state besides the main one:
+ * a 3.12+ subinterpreter with its own allocator, and its own GIL, whose
+ * arenas can come and go while we hold ours. */
+static bool
+other_states(pmf_target *t)
+{
+	struct pmf__interp_ref refs[MAX_STATES];
+	if (t->pyt.ver.minor < 12 || !t->pyt.have_main)
+		return false;
+	struct pmf__err e = {0};
+	long n = pmf__interps(&t->pyt, refs, MAX_STATES, &e);
+	return n != 1;
+}
+
+int
+pmf__self_prepare(pmf_target *t, unsigned *flags)
+{
+	if (!t->self)
+		return 0;
+	if (t->pyt.pid != getpid())
+		return pmf__err_set(&t->err, PMF_EINVAL,
+				    "this handle was opened by process %d "
+				    "before a fork: open a new one in process "
+				    "%d",
+				    (int)t->pyt.pid, (int)getpid());
+	/* A thread cannot ptrace its own process, and need not: the GIL
+	 * keeps the caller's allocator still. */
+	*flags |= PMF_SNAP_NONBLOCKING;
+	/* Direct copies need a current map and nobody else allocating.
+	 * They are turned on only for a snapshot that walks, which re-reads
+	 * the map before its first read; counting the states (3.12+) reads
+	 * through the kernel, and another interpreter's own state turns
+	 * them off. */
+	pmf__mem_self_direct(&t->pyt.mem, false);
+	pmf__mem_self_direct(&t->pyt.mem,
+			     t->pyt.have_main && !other_states(t));
+	return 0;
+}
+
+int
+pmf_snapshot_self(const struct pmf_snapshot_opts *opts, pmf_snapshot **out,
+		  char *errbuf, size_t errlen)
+{
+	int rc;
+	const char *msg;
+	if (out == NULL) {
+		rc = PMF_EINVAL;
+		msg = "pmf_snapshot_self: OUT is NULL";
+		goto fail;
+	}
+	pmf_target *t = pmf_target_new();
+	if (t == NULL) {
+		rc = PMF_ENOMEM;
+		msg = "out of memory";
+		goto fail;
+	}
+	rc = pmf_target_open_self(t, NULL);
+	if (rc == 0)
+		rc = pmf_snapshot_take_opts(t, opts, out);
+	if (rc < 0 && errbuf != NULL && errlen > 0) {
+		const char *m = pmf_target_errmsg(t);
+		snprintf(errbuf, errlen, "%s", m[0] ? m : pmf_strerror(rc));
+	}
+	pmf_target_free(t);
+	return rc;
+fail:
+	if (errbuf != NULL && errlen > 0)
+		snprintf(errbuf, errlen, "%s", msg);
+	return rc;
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mem_self.c - reading the calling process's own memory, fast and
+ * without a SIGSEGV.
+ *
+ * Through the kernel (process_vm_readv on ourselves) every read pins
+ * each page it touches: an in-process snapshot then costs some 30 times
+ * what CPython's own _debugmallocstats() does, which reads the same pool
+ * headers with plain loads.  This source copies directly instead, but
+ * only where no load can fault: the range must lie in mappings that the
+ * memory map (re-read at the start of every snapshot) shows readable and
+ * private, and either anonymous (arenas, the C heap) or the writable data
+ * of the interpreter's own image (.data: the allocator's state).  Nothing
+ * else - code, other files' mappings (a file mapping can SIGBUS past the
+ * end of a truncated file), PROT_NONE guards, [vvar] - and nothing
+ * outside the map is ever touched directly: those reads go through the
+ * kernel, which reports a bad address as PMF_EFAULT.
+ *
+ * Direct copies are only safe while nobody unmaps what the map shows,
+ * which the caller guarantees by holding the GIL and turning them on
+ * only when no other interpreter has an allocator (and a GIL) of its
+ * own (pmf__mem_self_direct()).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "os/mem.h"
+
+struct self_direct {
+	struct pmf__mem kernel; /* the fallback: process_vm_readv */
+	const struct pmf__maps *maps;
+	uint64_t img_start, img_end; /* the interpreter image's mappings */
+	bool on;
+};
+
+/* A mapping a plain load cannot fault in. */
+static bool
+loadable(const struct self_direct *s, const struct pmf__map *mp)
+{
+	if (!mp->r || mp->shared)
+		return false;
+	if (pmf__map_is_anon(mp))
+		return true;
+	return mp->w && mp->inode != 0 && mp->start >= s->img_start &&
+	       mp->end <= s->img_end;
+}
+
+static bool
+direct_ok(const struct self_direct *s, uint64_t addr, size_t len)
+{
+	const struct pmf__maps *m = s->maps;
+	if (len == 0 || addr + len < addr)
+		return false;
+	const struct pmf__map *mp = pmf__maps_find(m, addr);
+	if (mp == NULL)
+		return false;
+	const struct pmf__map *last = m->v + m->n;
+	uint64_t end = addr + len;
+	for (;;) {
+		if (!loadable(s, mp))
+			return false;
+		if (end <= mp->end)
+			return true;
+		const struct pmf__map *next = mp + 1;
+		if (next == last || next->start != mp->end)
+			return false;
+		mp = next;
+	}
+}
+
+static long
+self_readv(void *ctx, struct pmf__iov *iov, size_t n, struct pmf__err *e)
+{
+	struct self_direct *s = ctx;
+	if (!s->on)
+		return pmf__mem_readv(&s->kernel, iov, n, e);
+	long failed = 0;
+	size_t i = 0;
+	while (i < n) {
+		if (direct_ok(s, iov[i].addr, iov[i].len)) {
+			memcpy(iov[i].buf, (const void *)(uintptr_t)iov[i].addr,
+			       iov[i].len);
+			i++;
+			continue;
+		}
+		/* A run of elements the kernel has to read. */
+		size_t j = i + 1;
+		while (j < n && !direct_ok(s, iov[j].addr, iov[j].len))
+			j++;
+		long r = pmf__mem_readv(&s->kernel, iov + i, j - i, e);
+		if (r < 0)
+			return r;
+		failed += r;
+		i = j;
+	}
+	return failed;
+}
+
+static void
+self_close(void *ctx)
+{
+	struct self_direct *s = ctx;
+	pmf__mem_close(&s->kernel);
+	free(s);
+}
+
+static const struct pmf__mem_ops self_direct_ops = {
+	.name = "self (direct)",
+	.readv = self_readv,
+	.close = self_close,
+};
+
+int
+pmf__mem_open_self_direct(struct pmf__mem *m, const struct pmf__maps *maps,
+			  uint64_t img_start, uint64_t img_end,
+			  struct pmf__err *e)
+{
+	struct self_direct *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return pmf__err_set(e, PMF_ENOMEM, "out of memory");
+	int rc = pmf__mem_open_self(&s->kernel, e);
+	if (rc < 0) {
+		free(s);
+		return rc;
+	}
+	s->maps = maps;
+	s->img_start = img_start;
+	s->img_end = img_end;
+	*m = (struct pmf__mem){.ops = &self_direct_ops, .ctx = s};
+	return 0;
+}
+
+/* Under AddressSanitizer the copy is checked against ASan's view of the
+ * heap, and the allocator's memory (or a freed malloc chunk a stale
+ * pointer names) would be reported: sanitized builds read through the
+ * kernel only. */
+#if defined(__SANITIZE_ADDRESS__)
+#define DIRECT_ALLOWED false
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DIRECT_ALLOWED false
+#endif
+#endif
+#ifndef DIRECT_ALLOWED
+#define DIRECT_ALLOWED true
+#endif
+
+void
+pmf__mem_self_direct(struct pmf__mem *m, bool on)
+{
+	if (m->ops == &self_direct_ops)
+		((struct self_direct *)m->ctx)->on = on && DIRECT_ALLOWED;
+}
