@@ -11,8 +11,8 @@
 # process loaded too.  The module does not link libpython: the
 # interpreter that imports it provides the C API.
 #
-# CC, CFLAGS (e.g. -Werror, sanitizers) and LDFLAGS come from the
-# environment.  The Python headers are -isystem, so their own warnings
+# CC, CFLAGS (e.g. -Werror, sanitizers), LDFLAGS and LIBS (what
+# libpymfrag itself links: libunwind) come from the environment.  The Python headers are -isystem, so their own warnings
 # do not count against ours.
 set -eu
 if [ $# -ne 4 ]; then
@@ -41,7 +41,7 @@ mod="$out/pymfrag$suffix"
 # shellcheck disable=SC2086
 ${CC:-cc} -std=gnu11 -fPIC -shared ${CFLAGS:--O2} -Wall -Wextra \
 	-Wno-missing-field-initializers -isystem "$inc" -I"$src/include" \
-	-o "$mod.tmp" "$src/python/pymfragmodule.c" "$lib" -lm \
+	-o "$mod.tmp" "$src/python/pymfragmodule.c" "$lib" ${LIBS:-} -lm \
 	-Wl,--exclude-libs,ALL \
 	${LDFLAGS:-}
 mv -f "$mod.tmp" "$mod"

@@ -4,9 +4,9 @@
  * snapshot of the running interpreter, taken in-process through the
  * public API of libpymfrag (linked in statically, see python/build.sh).
  *
- *   pymfrag.stats(*, analysis=False, process=True) -> dict
+ *   pymfrag.stats(*, analysis=False, process=True, pss=False) -> dict
  *       the JSON report's schema
- *   pymfrag.report(format="text", *, analysis=False, process=True) -> str
+ *   pymfrag.report(format="text", *, analysis=False, process=True, pss=False) -> str
  *
  * Both run with the GIL held and never release it: holding it is what
  * keeps the allocator still during the walk.  Nothing is allocated
@@ -77,7 +77,8 @@ outbuf_write(void *arg, const char *data, size_t len)
 struct call_opts {
 	enum pmf_format format;
 	bool analysis; /* PMF_SNAP_ANALYZE */
-	bool process;  /* read /proc/self/smaps_rollup and status */
+	bool process;  /* read the process's memory figures */
+	bool pss;      /* ... PSS too: /proc/self/smaps_rollup */
 };
 
 static int
@@ -108,9 +109,12 @@ take_report(const struct call_opts *c, struct outbuf *b, char *err,
 	if (c->analysis)
 		o.flags |= PMF_SNAP_ANALYZE;
 	/* The kernel's page walk for smaps_rollup is most of the cost of a
-	 * small snapshot; debugmallocstats does not show its result. */
+	 * small snapshot: by default the figures come from the counters of
+	 * /proc/self/status (no PSS); debugmallocstats shows neither. */
 	if (!c->process || c->format == PMF_FORMAT_DEBUGMALLOCSTATS)
 		o.flags |= PMF_SNAP_NO_PROCESS;
+	else if (!c->pss)
+		o.flags |= PMF_SNAP_PROCESS_FAST;
 	pmf_snapshot *s = NULL;
 	rc = pmf_snapshot_take_opts(self_target, &o, &s);
 	if (rc < 0) {
@@ -151,7 +155,7 @@ static int
 parse_args(const char *fname, bool with_format, PyObject *const *args,
 	   Py_ssize_t nargs, PyObject *kwnames, struct call_opts *c)
 {
-	PyObject *fmt = NULL, *ana = NULL, *proc = NULL;
+	PyObject *fmt = NULL, *ana = NULL, *proc = NULL, *pss = NULL;
 	Py_ssize_t maxpos = with_format ? 1 : 0;
 	if (nargs > maxpos) {
 		PyErr_Format(PyExc_TypeError,
@@ -172,6 +176,8 @@ parse_args(const char *fname, bool with_format, PyObject *const *args,
 			slot = &ana;
 		else if (PyUnicode_CompareWithASCIIString(name, "process") == 0)
 			slot = &proc;
+		else if (PyUnicode_CompareWithASCIIString(name, "pss") == 0)
+			slot = &pss;
 		if (slot == NULL || *slot != NULL) {
 			PyErr_Format(PyExc_TypeError,
 				     "%s() got an unexpected or repeated "
@@ -184,6 +190,7 @@ parse_args(const char *fname, bool with_format, PyObject *const *args,
 	c->format = with_format ? PMF_FORMAT_TEXT : PMF_FORMAT_JSON;
 	c->analysis = false;
 	c->process = true;
+	c->pss = false;
 	if (fmt != NULL) {
 		if (!PyUnicode_Check(fmt)) {
 			PyErr_Format(PyExc_TypeError,
@@ -208,6 +215,8 @@ parse_args(const char *fname, bool with_format, PyObject *const *args,
 		return -1;
 	if (proc != NULL && flag_arg(proc, &c->process) < 0)
 		return -1;
+	if (pss != NULL && flag_arg(pss, &c->pss) < 0)
+		return -1;
 	return 0;
 }
 
@@ -228,15 +237,18 @@ report_str(const struct call_opts *c)
 }
 
 PyDoc_STRVAR(report_doc,
-	     "report(format='text', *, analysis=False, process=True) -> str\n\n"
+	     "report(format='text', *, analysis=False, process=True, "
+	     "pss=False) -> str\n\n"
 	     "pymfrag's report on this process's allocator, taken now with "
 	     "the GIL\nheld.  format: 'text', 'json', 'debugmallocstats' "
 	     "(the same text as\nsys._debugmallocstats() prints, returned "
 	     "instead of written to fd 2)\nor 'prometheus'.  analysis=True "
 	     "adds the fragmentation analysis\n(residency, pinned arenas, "
-	     "object types) to text, json and prometheus.  process=False "
-	     "leaves out\nthe process's memory (/proc/self/smaps_rollup: "
-	     "most of the cost of a\nsmall snapshot).");
+	     "object types) to text, json and prometheus.  The\nprocess's "
+	     "memory comes from the kernel's counters (/proc/self/status:\n"
+	     "RSS, swap, peak); pss=True adds PSS (/proc/self/smaps_rollup, "
+	     "a walk\nof every page table: most of the cost of a small "
+	     "snapshot);\nprocess=False leaves the process's memory out.");
 
 static PyObject *
 py_report(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -250,12 +262,12 @@ py_report(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 PyDoc_STRVAR(stats_doc,
-	     "stats(*, analysis=False, process=True) -> dict\n\n"
+	     "stats(*, analysis=False, process=True, pss=False) -> dict\n\n"
 	     "The snapshot of this process's allocator as a dict with the "
 	     "schema of\n`pymfrag report --format json` (doc/json-schema.md): "
 	     "size classes,\narenas, the byte partition, free lists, process "
 	     "memory.  Taken now,\nwith the GIL held; the dict is built after "
-	     "the walk.  analysis and\nprocess: as for report().");
+	     "the walk.  analysis,\nprocess and pss: as for report().");
 
 static PyObject *
 py_stats(PyObject *self, PyObject *const *args, Py_ssize_t nargs,

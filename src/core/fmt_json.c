@@ -304,9 +304,20 @@ pmf__fmt_json(const struct pmf_snapshot *s, const struct pmf__sel *sel,
 		const struct pmf_process_mem *pm = &in->process;
 		pmf__json_obj_begin(&j);
 		pmf__json_ku64(&j, "rss_bytes", pm->rss_bytes);
-		pmf__json_ku64(&j, "pss_bytes", pm->pss_bytes);
+		/* PMF_SNAP_PROCESS_FAST reads no PSS: null, not zero. */
+		if (in->process_fast) {
+			pmf__json_key(&j, "pss_bytes");
+			pmf__json_null(&j);
+		} else {
+			pmf__json_ku64(&j, "pss_bytes", pm->pss_bytes);
+		}
 		pmf__json_ku64(&j, "swap_bytes", pm->swap_bytes);
-		pmf__json_ku64(&j, "pss_anon_bytes", pm->anon_bytes);
+		if (in->process_fast) {
+			pmf__json_key(&j, "pss_anon_bytes");
+			pmf__json_null(&j);
+		} else {
+			pmf__json_ku64(&j, "pss_anon_bytes", pm->anon_bytes);
+		}
 		pmf__json_ku64(&j, "hwm_bytes", pm->hwm_bytes);
 		pmf__json_ku64(&j, "threads", pm->threads);
 		pmf__json_key(&j, "split");

@@ -201,7 +201,7 @@ snapshot_meta(struct prom *p, const struct pmf_snapshot *s)
 }
 
 static void
-process(struct prom *p, const struct pmf_process_mem *pm)
+process(struct prom *p, const struct pmf_process_mem *pm, bool fast)
 {
 	static const struct {
 		const char *name, *help;
@@ -232,6 +232,10 @@ process(struct prom *p, const struct pmf_process_mem *pm)
 	if (!pm->valid)
 		return;
 	for (size_t i = 0; i < PMF_ARRAY_SIZE(basic); i++) {
+		/* No PSS was read (PMF_SNAP_PROCESS_FAST): no sample. */
+		if (fast && basic[i].off ==
+				    offsetof(struct pmf_process_mem, pss_bytes))
+			continue;
 		family(p, basic[i].name, "gauge", basic[i].help);
 		u64(p, NOLBL, field_u64(pm, basic[i].off));
 	}
@@ -628,7 +632,7 @@ pmf__fmt_prom(const struct pmf_snapshot *s, const struct pmf__sel *sel,
 {
 	struct prom p = {.o = o};
 	snapshot_meta(&p, s);
-	process(&p, &s->info.process);
+	process(&p, &s->info.process, s->info.process_fast);
 	arenas(&p, sel);
 	classes(&p, s, sel);
 	regions(&p, s, sel);

@@ -90,7 +90,9 @@ header(const struct pmf_snapshot_info *in, struct pmf__out *o)
 				"process     RSS %s, PSS %s, swap %s, peak RSS "
 				"%s, %u thread%s\n",
 				pmf__human(pm->rss_bytes, r, sizeof(r)),
-				pmf__human(pm->pss_bytes, p, sizeof(p)),
+				in->process_fast
+					? "-"
+					: pmf__human(pm->pss_bytes, p, sizeof(p)),
 				pmf__human(pm->swap_bytes, sw, sizeof(sw)),
 				pmf__human(pm->hwm_bytes, hwm, sizeof(hwm)),
 				pm->threads, pm->threads == 1 ? "" : "s");

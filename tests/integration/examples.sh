@@ -35,7 +35,7 @@ check_embed() {
 	# shellcheck disable=SC2046
 	if ! $cc -std=gnu11 -O2 -Wall -Wextra -Werror ${PMF_SAN_CFLAGS:-} \
 		-o "$bin" "$ex/embed_snapshot.c" -I"$TESTS_SRCDIR/../include" \
-		$("$config" --includes) "$lib" -lm ${PMF_SAN_LDFLAGS:-} \
+		$("$config" --includes) "$lib" ${PMF_LIB_LIBS:-} -lm ${PMF_SAN_LDFLAGS:-} \
 		$("$config" --ldflags $embed_flag) -Wl,-rpath,"$libdir" \
 		2>"$bin.log"; then
 		pmf_fail "$version: embed_snapshot does not build: $(head -c 800 "$bin.log")"

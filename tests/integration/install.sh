@@ -44,7 +44,9 @@ else
 fi
 # Static: the library and what Libs.private names, nothing else.
 # shellcheck disable=SC2046
-if $cc -o "$PMF_TMP/pkgcheck-static" "$src" $(pkg --cflags) \
+# -no-pie: Debian's static libunwind archives are not position
+# independent, so a program that links them whole cannot be a PIE.
+if $cc -no-pie -o "$PMF_TMP/pkgcheck-static" "$src" $(pkg --cflags) \
 	-Wl,-Bstatic $(pkg --static --libs) -Wl,-Bdynamic \
 	${PMF_SAN_LDFLAGS:-} 2>"$PMF_TMP/cc-static.log"; then
 	pmf_ok

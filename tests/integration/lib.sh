@@ -241,7 +241,7 @@ pmf_stop_hammer() {
 # build's compiler and sanitizers.  The log is DIR.log.
 pmf_pymod_build() {
 	CC="${PMF_CC:-cc}" CFLAGS="-O2 -Werror ${PMF_SAN_CFLAGS:-}" \
-		LDFLAGS="${PMF_SAN_LDFLAGS:-}" \
+		LDFLAGS="${PMF_SAN_LDFLAGS:-}" LIBS="${PMF_LIB_LIBS:-}" \
 		sh "$TESTS_SRCDIR/../python/build.sh" "$1" "$2" \
 		"$TESTS_SRCDIR/.." "$TESTS_BUILDDIR/../.libs/libpymfrag-internal.a" \
 		>"$2.log" 2>&1

@@ -9,7 +9,7 @@ import sys
 
 # Keys that describe the taking, not the heap.
 TAKING = {"time", "walk_us", "pause_us", "threads_stopped", "nonblocking",
-          "in_process", "process", "retries", "locate"}
+          "in_process", "process", "retries", "locate", "guard"}
 
 
 def fail(msg):

@@ -130,10 +130,19 @@ def run_api(pymfrag, outdir):
     assert s["in_process"] is True and s["nonblocking"] is True, s
     assert s["pid"] == os.getpid(), s["pid"]
     assert s["process"]["rss_bytes"] > 0, s["process"]
+    # By default the counters of /proc/self/status: no PSS, no split.
+    assert s["process"]["pss_bytes"] is None, s["process"]
+    p = pymfrag.stats(pss=True)["process"]
+    assert p["pss_bytes"] > 0 and p["rss_bytes"] > 0, p
+    assert "PSS -," in pymfrag.report("text")
+    assert "pymalloc_process_pss_bytes" not in pymfrag.report("prometheus")
+    assert "pymalloc_process_pss_bytes" in pymfrag.report("prometheus",
+                                                          pss=True)
     assert pymfrag.stats(process=False)["process"] is None
-    a = pymfrag.stats(analysis=True)
+    a = pymfrag.stats(analysis=True, pss=True)
     assert a["analysis"]["histogram"], "analysis missing"
     assert a["process"]["split"]["arena_bytes"] > 0, a["process"]
+    assert pymfrag.stats(analysis=True)["process"]["split"] is None
     assert pymfrag.report("text", analysis=True, process=False)
     expect_error(ValueError, pymfrag.report, "bogus")
     expect_error(TypeError, pymfrag.report, 1)
