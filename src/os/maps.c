@@ -194,9 +194,10 @@ pmf__map_is_anon(const struct pmf__map *mp)
 	       strncmp(mp->path, "[anon:", 6) == 0;
 }
 
-static bool
-range_ok(const struct pmf__maps *m, uint64_t addr, uint64_t len,
-	 bool want_anon_rw)
+bool
+pmf__maps_range_all(const struct pmf__maps *m, uint64_t addr, uint64_t len,
+		    bool (*ok)(const struct pmf__map *mp, const void *arg),
+		    const void *arg)
 {
 	uint64_t end;
 	if (len == 0 || PMF_ADD_OVERFLOW(addr, len, &end))
@@ -206,9 +207,7 @@ range_ok(const struct pmf__maps *m, uint64_t addr, uint64_t len,
 		return false;
 	const struct pmf__map *last = m->v + m->n;
 	for (;;) {
-		if (!mp->r)
-			return false;
-		if (want_anon_rw && (!mp->w || !pmf__map_is_anon(mp)))
+		if (!ok(mp, arg))
 			return false;
 		if (end <= mp->end)
 			return true;
@@ -219,16 +218,30 @@ range_ok(const struct pmf__maps *m, uint64_t addr, uint64_t len,
 	}
 }
 
+static bool
+readable(const struct pmf__map *mp, const void *arg)
+{
+	(void)arg;
+	return mp->r;
+}
+
+static bool
+anon_rw(const struct pmf__map *mp, const void *arg)
+{
+	(void)arg;
+	return mp->r && mp->w && pmf__map_is_anon(mp);
+}
+
 bool
 pmf__maps_range_is_anon_rw(const struct pmf__maps *m, uint64_t addr,
 			   uint64_t len)
 {
-	return range_ok(m, addr, len, true);
+	return pmf__maps_range_all(m, addr, len, anon_rw, NULL);
 }
 
 bool
 pmf__maps_range_readable(const struct pmf__maps *m, uint64_t addr,
 			 uint64_t len)
 {
-	return range_ok(m, addr, len, false);
+	return pmf__maps_range_all(m, addr, len, readable, NULL);
 }

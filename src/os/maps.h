@@ -49,6 +49,14 @@ bool pmf__map_is_anon(const struct pmf__map *mp);
 bool pmf__maps_range_is_anon_rw(const struct pmf__maps *m, uint64_t addr,
 				uint64_t len);
 
+/* True when [addr, addr+len) is covered by contiguous mappings each of
+ * which OK (called with ARG) accepts; false for an empty or wrapping
+ * range. */
+bool pmf__maps_range_all(const struct pmf__maps *m, uint64_t addr,
+			 uint64_t len,
+			 bool (*ok)(const struct pmf__map *mp, const void *arg),
+			 const void *arg);
+
 /* True when [addr, addr+len) is readable in contiguous mappings. */
 bool pmf__maps_range_readable(const struct pmf__maps *m, uint64_t addr,
 			      uint64_t len);

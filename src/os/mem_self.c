@@ -35,10 +35,11 @@ struct self_direct {
 	bool on;
 };
 
-/* A mapping a plain load cannot fault in. */
+/* A mapping a plain load cannot fault in (ARG: the self_direct). */
 static bool
-loadable(const struct self_direct *s, const struct pmf__map *mp)
+loadable(const struct pmf__map *mp, const void *arg)
 {
+	const struct self_direct *s = arg;
 	if (!mp->r || mp->shared)
 		return false;
 	if (pmf__map_is_anon(mp))
@@ -50,24 +51,7 @@ loadable(const struct self_direct *s, const struct pmf__map *mp)
 static bool
 direct_ok(const struct self_direct *s, uint64_t addr, size_t len)
 {
-	const struct pmf__maps *m = s->maps;
-	if (len == 0 || addr + len < addr)
-		return false;
-	const struct pmf__map *mp = pmf__maps_find(m, addr);
-	if (mp == NULL)
-		return false;
-	const struct pmf__map *last = m->v + m->n;
-	uint64_t end = addr + len;
-	for (;;) {
-		if (!loadable(s, mp))
-			return false;
-		if (end <= mp->end)
-			return true;
-		const struct pmf__map *next = mp + 1;
-		if (next == last || next->start != mp->end)
-			return false;
-		mp = next;
-	}
+	return pmf__maps_range_all(s->maps, addr, len, loadable, s);
 }
 
 static long
