@@ -41,35 +41,31 @@ copy_classes(struct tui_sample *o, const struct pmf_interp_stats *it,
 	}
 }
 
+/* A malloc'd copy of N elements of SIZE bytes at SRC; NULL when there is
+ * nothing to copy or no memory (*OOM tells which). */
+static void *
+dup_array(const void *src, size_t n, size_t size, bool *oom)
+{
+	*oom = false;
+	if (src == NULL || n == 0)
+		return NULL;
+	void *p = malloc(n * size);
+	if (p == NULL)
+		*oom = true;
+	else
+		memcpy(p, src, n * size);
+	return p;
+}
+
 static int
 copy_arenas(struct tui_sample *o, const pmf_snapshot *s, size_t idx)
 {
 	size_t n = 0;
 	const struct pmf_arena *a = pmf_snapshot_arenas(s, idx, &n);
-	if (a == NULL || n == 0)
-		return 0;
-	o->arena_list = calloc(n, sizeof(*o->arena_list));
-	if (o->arena_list == NULL)
-		return -1;
-	for (size_t j = 0; j < n; j++)
-		o->arena_list[j] = (struct tui_arena){
-			.address = a[j].address,
-			.index = a[j].index,
-			.pools_total = a[j].pools_total,
-			.pools_used = a[j].pools_used,
-			.pools_full = a[j].pools_full,
-			.pools_empty = a[j].pools_empty,
-			.pools_untouched = a[j].pools_untouched,
-			.blocks_live = a[j].blocks_live,
-			.bytes_live = a[j].bytes_live,
-			.util = a[j].utilization,
-			.pinned = a[j].pinned,
-			.resident = a[j].resident_bytes,
-			.swapped = a[j].swapped_bytes,
-			.shared = a[j].shared_bytes,
-		};
-	o->narenas = n;
-	return 0;
+	bool oom;
+	o->arena_list = dup_array(a, n, sizeof(*a), &oom);
+	o->narenas = o->arena_list != NULL ? n : 0;
+	return oom ? -1 : 0;
 }
 
 static int
@@ -95,13 +91,11 @@ copy_detail(struct tui_detail *d, const pmf_snapshot *s, size_t idx,
 		size_t nt = 0;
 		const struct pmf_type_count *t =
 			pmf_snapshot_arena_types(s, idx, j, &nt);
-		if (t != NULL && nt > 0) {
-			d->types = malloc(nt * sizeof(*t));
-			if (d->types == NULL)
-				return -1;
-			memcpy(d->types, t, nt * sizeof(*t));
-			d->ntypes = nt;
-		}
+		bool oom;
+		d->types = dup_array(t, nt, sizeof(*t), &oom);
+		d->ntypes = d->types != NULL ? nt : 0;
+		if (oom)
+			return -1;
 		break;
 	}
 	return 0;

@@ -22,17 +22,6 @@ struct tui_class {
 	uint64_t waste; /* free blocks, headers and quantization */
 };
 
-struct tui_arena {
-	uint64_t address;
-	uint32_t index;
-	uint32_t pools_total, pools_used, pools_full, pools_empty,
-		pools_untouched;
-	uint64_t blocks_live, bytes_live;
-	double util;
-	bool pinned;
-	uint64_t resident, swapped, shared;
-};
-
 /* The drill-down of one arena: its pools and, once read, its objects. */
 struct tui_detail {
 	uint64_t address;  /* 0: none */
@@ -79,7 +68,8 @@ struct tui_sample {
 	unsigned nclasses;
 	struct tui_class classes[TUI_MAX_CLASSES];
 	size_t narenas;
-	struct tui_arena *arena_list; /* narenas of them, table order */
+	struct pmf_arena *arena_list; /* narenas of them, table order: the
+	                                 library's own, copied */
 	struct tui_detail detail;
 };
 

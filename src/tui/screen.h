@@ -116,7 +116,7 @@ void tui_view_help(const struct tui_view *v, struct tui_grid *g);
 
 /* The glyph and role of arena A's cell. */
 void tui_arena_cell(const struct tui_view *v, const struct tui_sample *s,
-		    const struct tui_arena *a, uint32_t *ch,
+		    const struct pmf_arena *a, uint32_t *ch,
 		    enum tui_role *role);
 
 #endif

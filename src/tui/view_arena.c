@@ -25,14 +25,14 @@ util_step(double u)
 
 void
 tui_arena_cell(const struct tui_view *v, const struct tui_sample *s,
-	       const struct tui_arena *a, uint32_t *ch, enum tui_role *role)
+	       const struct pmf_arena *a, uint32_t *ch, enum tui_role *role)
 {
-	int k = util_step(a->util);
+	int k = util_step(a->utilization);
 	*ch = v->unicode ? shade_u[k] : shade_a[k];
 	*role = shade_role[k];
 	/* An arena mostly in swap is the one thing worse than a sparse one
 	 * in RAM: it says so whatever its utilization. */
-	if (s->residency_valid && a->swapped > a->resident)
+	if (s->residency_valid && a->swapped_bytes > a->resident_bytes)
 		*role = TUI_R_SWAPPED;
 }
 
@@ -92,10 +92,10 @@ tui_view_map(const struct tui_view *v, const struct tui_data *d,
 		col = tui_put(g, row, col + 1, TUI_R_HEADER, "swapped") + 1;
 	}
 	if (v->pane == TUI_PANE_ARENAS && n > 0 && col + 30 < cols) {
-		const struct tui_arena *a = &s->arena_list[sel];
+		const struct pmf_arena *a = &s->arena_list[sel];
 		tui_putf(g, row, col + 1, TUI_R_HEADER, "#%u 0x%llx %.1f%%",
 			 a->index, (unsigned long long)a->address,
-			 a->util * 100);
+			 a->utilization * 100);
 	}
 	for (size_t j = first; j < last; j++) {
 		uint32_t ch;
@@ -147,7 +147,7 @@ pool_glyph(const struct tui_view *v, const struct pmf_pool *p, uint32_t *ch,
 	*role = TUI_R_UNTOUCHED;
 }
 
-static const struct tui_arena *
+static const struct pmf_arena *
 find_arena(const struct tui_sample *s, uint64_t addr)
 {
 	for (size_t j = 0; j < s->narenas; j++)
@@ -205,7 +205,7 @@ tui_view_detail(const struct tui_view *v, const struct tui_data *d,
 		struct tui_grid *g, int row, int h)
 {
 	const struct tui_sample *s = &d->cur;
-	const struct tui_arena *a = find_arena(s, v->detail_addr);
+	const struct pmf_arena *a = find_arena(s, v->detail_addr);
 	const struct tui_detail *dt = &s->detail;
 	char b1[16], b2[16], b3[16], b4[16];
 	tui_fill(g, row, 0, TUI_R_HEADER, ' ', g->cols);
@@ -218,7 +218,7 @@ tui_view_detail(const struct tui_view *v, const struct tui_data *d,
 	}
 	tui_putf(g, row, 0, TUI_R_HEADER,
 		 "ARENA #%u 0x%llx  util %.1f%%  live %llu blocks (%s)%s",
-		 a->index, (unsigned long long)a->address, a->util * 100,
+		 a->index, (unsigned long long)a->address, a->utilization * 100,
 		 (unsigned long long)a->blocks_live,
 		 tui_bytes(a->bytes_live, b1, sizeof(b1)),
 		 a->pinned ? "  pinned" : "");
@@ -226,9 +226,9 @@ tui_view_detail(const struct tui_view *v, const struct tui_data *d,
 		 "pools %u: used %u (full %u)  empty %u  untouched %u   "
 		 "resident %s  swapped %s  shared %s",
 		 a->pools_total, a->pools_used, a->pools_full, a->pools_empty,
-		 a->pools_untouched, tui_bytes(a->resident, b2, sizeof(b2)),
-		 tui_bytes(a->swapped, b3, sizeof(b3)),
-		 tui_bytes(a->shared, b4, sizeof(b4)));
+		 a->pools_untouched, tui_bytes(a->resident_bytes, b2, sizeof(b2)),
+		 tui_bytes(a->swapped_bytes, b3, sizeof(b3)),
+		 tui_bytes(a->shared_bytes, b4, sizeof(b4)));
 	if (dt->address != a->address) {
 		tui_put(g, row + 2, 1, TUI_R_DIM,
 			"reading its pools at the next refresh...");

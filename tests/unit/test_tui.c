@@ -57,14 +57,14 @@ make_sample(struct tui_sample *s, unsigned nclasses, size_t narenas,
 	ck_assert_ptr_nonnull(s->arena_list);
 	s->narenas = narenas;
 	for (size_t j = 0; j < narenas; j++)
-		s->arena_list[j] = (struct tui_arena){
+		s->arena_list[j] = (struct pmf_arena){
 			.address = 0x7f0000000000ull + (j << 20),
 			.index = (uint32_t)j,
 			.pools_total = 63,
 			.pools_used = 10,
-			.util = util[j % 4],
+			.utilization = util[j % 4],
 			.pinned = j % 4 == 0,
-			.resident = 1 << 20,
+			.resident_bytes = 1 << 20,
 		};
 }
 
