@@ -115,15 +115,7 @@ tui_fill(struct tui_grid *g, int row, int col, enum tui_role role,
 	return col + (n > 0 ? n : 0);
 }
 
-void
-tui_paint(struct tui_grid *g, int row, int col, int n, enum tui_role role)
-{
-	for (int i = 0; i < n; i++) {
-		struct tui_cell *c = tui_grid_at(g, row, col + i);
-		if (c != NULL)
-			c->role = (uint8_t)role;
-	}
-}
+
 
 static size_t
 utf8_put(char *b, uint32_t c)

@@ -67,10 +67,6 @@ int tui_putf(struct tui_grid *g, int row, int col, enum tui_role role,
 /* Writes code point CH N times. */
 int tui_fill(struct tui_grid *g, int row, int col, enum tui_role role,
 	     uint32_t ch, int n);
-/* Gives cells [COL, COL+N) of ROW the role ROLE, keeping their text. */
-void tui_paint(struct tui_grid *g, int row, int col, int n,
-	       enum tui_role role);
-
 /* Row ROW as UTF-8 text without trailing blanks, into BUF of CAP bytes
  * (always terminated).  Returns the length. */
 size_t tui_grid_row_text(const struct tui_grid *g, int row, char *buf,

@@ -82,6 +82,10 @@ enum tui_action {
 enum tui_action tui_view_key(struct tui_view *v, const struct tui_data *d,
 			     int key);
 
+/* Rows a screen COLS wide needs to show everything of D at once (the
+ * batch frames). */
+int tui_view_full_rows(const struct tui_data *d, int cols);
+
 /* Renders the whole screen into G (resized to the view's size). */
 int tui_view_render(const struct tui_view *v, const struct tui_data *d,
 		    struct tui_grid *g);
@@ -113,10 +117,5 @@ void tui_view_map(const struct tui_view *v, const struct tui_data *d,
 void tui_view_detail(const struct tui_view *v, const struct tui_data *d,
 		     struct tui_grid *g, int row, int h);
 void tui_view_help(const struct tui_view *v, struct tui_grid *g);
-
-/* The glyph and role of arena A's cell. */
-void tui_arena_cell(const struct tui_view *v, const struct tui_sample *s,
-		    const struct pmf_arena *a, uint32_t *ch,
-		    enum tui_role *role);
 
 #endif

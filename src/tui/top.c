@@ -84,8 +84,8 @@ struct top {
 	struct tui_view v;
 	struct tui_data d;
 	struct tui_grid g;
-	long refreshes;   /* snapshots tried since the target was opened */
-	long succeeded;
+	long refreshes;   /* snapshots tried since the target was opened;
+	                     those that succeeded are d.refreshes */
 	int last_err;
 	char last_msg[200];
 };
@@ -173,10 +173,8 @@ refresh_data(struct top *tp)
 			 (pss ? 0 : PMF_SNAP_PROCESS_FAST) |
 			 (tp->o->nonblocking ? PMF_SNAP_NONBLOCKING : 0),
 		.pinned_below = tp->o->pinned_below,
-		.examine_arena = tp->v.mode == TUI_MODE_ARENA ||
-					 tp->v.back_mode == TUI_MODE_ARENA
-				 ? tp->v.detail_addr
-				 : 0,
+		/* Set while an arena is drilled into (help over it too). */
+		.examine_arena = tp->v.detail_addr,
 	};
 	pmf_snapshot *s = NULL;
 	tp->refreshes++;
@@ -202,7 +200,6 @@ refresh_data(struct top *tp)
 		set_status(tp, true, false, "out of memory");
 	} else {
 		tui_data_push(&tp->d, &smp);
-		tp->succeeded++;
 		if (!tp->v.status_sticky && tp->v.status_warn)
 			tp->v.status[0] = '\0';
 	}
@@ -210,24 +207,11 @@ refresh_data(struct top *tp)
 }
 
 static int
-batch_rows(const struct tui_data *d, int cols)
-{
-	int classes = 1 + (int)d->cur.nclasses;
-	if (classes < 4)
-		classes = 4;
-	int map = 1 + (int)((d->cur.narenas + (size_t)cols - 1) / (size_t)cols);
-	if (map < 2)
-		map = 2;
-	int rows = 5 + classes + map + 1;
-	return rows < 16 ? 16 : rows;
-}
-
-static int
 show(struct top *tp)
 {
 	if (tp->o->batch) {
 		tp->v.cols = tp->o->batch_cols;
-		tp->v.rows = batch_rows(&tp->d, tp->v.cols);
+		tp->v.rows = tui_view_full_rows(&tp->d, tp->v.cols);
 	}
 	if (tui_view_render(&tp->v, &tp->d, &tp->g) < 0)
 		return -1;
@@ -386,7 +370,7 @@ tui_top_run(const struct tui_opts *o, int *err, char *why, size_t cap)
 	tui_draw_close();
 	if (quit_signal == SIGTERM || quit_signal == SIGHUP) {
 		status = 128 + quit_signal;
-	} else if (tp.succeeded == 0 && !user_quit && quit_signal == 0) {
+	} else if (tp.d.refreshes == 0 && !user_quit && quit_signal == 0) {
 		/* Ended by itself (-n, --batch, an exit) without showing a
 		 * single snapshot: that is a failure to say. */
 		char how[96];

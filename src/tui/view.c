@@ -466,6 +466,22 @@ body_no_pymalloc(const struct tui_data *d, struct tui_grid *g, int row)
 }
 
 int
+tui_view_full_rows(const struct tui_data *d, int cols)
+{
+	/* As header() and tui_map_height() lay them out: five header rows
+	 * (16 rows or more), the table with its heading (4 rows at least),
+	 * the map with its heading, the bottom line. */
+	int classes = 1 + (int)d->cur.nclasses;
+	if (classes < 4)
+		classes = 4;
+	int map = 1 + (int)((d->cur.narenas + (size_t)cols - 1) / (size_t)cols);
+	if (map < 2)
+		map = 2;
+	int rows = 5 + classes + map + 1;
+	return rows < 16 ? 16 : rows;
+}
+
+int
 tui_view_render(const struct tui_view *v, const struct tui_data *d,
 		struct tui_grid *g)
 {

@@ -23,8 +23,9 @@ util_step(double u)
 	return u < 0.10 ? 0 : u < 0.50 ? 1 : u < 0.90 ? 2 : 3;
 }
 
-void
-tui_arena_cell(const struct tui_view *v, const struct tui_sample *s,
+/* The glyph and role of arena A's cell. */
+static void
+arena_cell(const struct tui_view *v, const struct tui_sample *s,
 	       const struct pmf_arena *a, uint32_t *ch, enum tui_role *role)
 {
 	int k = util_step(a->utilization);
@@ -100,7 +101,7 @@ tui_view_map(const struct tui_view *v, const struct tui_data *d,
 	for (size_t j = first; j < last; j++) {
 		uint32_t ch;
 		enum tui_role role;
-		tui_arena_cell(v, s, &s->arena_list[j], &ch, &role);
+		arena_cell(v, s, &s->arena_list[j], &ch, &role);
 		if (v->pane == TUI_PANE_ARENAS && j == sel)
 			role = TUI_R_SELECTED;
 		int r = row + 1 + (int)((j - first) / (size_t)cols);

@@ -368,6 +368,23 @@ START_TEST(test_resize)
 }
 END_TEST
 
+/* A screen of tui_view_full_rows() shows every class and every arena. */
+START_TEST(test_full_rows)
+{
+	struct fixture f;
+	fx_init(&f, 24, 80, 32, 1000);
+	f.v.rows = tui_view_full_rows(&f.d, 80);
+	render(&f);
+	int h = find_row(&f, "CLASS");
+	ck_assert_int_eq(class_at(&f, h + 32), 31);
+	int m = find_row(&f, "ARENAS 1000");
+	ck_assert_ptr_null(strstr(row(&f, m), "(1-"));
+	ck_assert_int_eq((int)strlen(row(&f, m + 13)), 1000 - 12 * 80);
+	ck_assert_ptr_nonnull(strstr(row(&f, f.v.rows - 1), "q quit"));
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_scrolling)
 {
 	struct fixture f;
@@ -508,6 +525,7 @@ make_suite(void)
 	tcase_add_test(tc, test_deltas);
 	tcase_add_test(tc, test_drill_down);
 	tcase_add_test(tc, test_resize);
+	tcase_add_test(tc, test_full_rows);
 	tcase_add_test(tc, test_scrolling);
 	tcase_add_test(tc, test_keys);
 	tcase_add_test(tc, test_ended_and_other_allocators);
