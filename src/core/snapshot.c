@@ -354,25 +354,16 @@ process_mem(pid_t pid, bool fast, struct pmf_process_mem *pm)
 	struct pmf__proc_status st;
 	memset(pm, 0, sizeof(*pm));
 	/* The status counters are kept by the kernel; the rollup walks
-	 * every page table of the process (tens of ms on a large one). */
-	if (fast) {
-		if (pmf__proc_status(pid, &st, NULL) < 0)
-			return;
-		pm->valid = true;
-		pm->rss_bytes = st.vm_rss;
-		pm->swap_bytes = st.vm_swap;
-		pm->hwm_bytes = st.vm_hwm;
-		pm->threads = st.threads;
-		return;
-	}
-	if (pmf__proc_rollup(pid, &r, NULL) < 0 ||
-	    pmf__proc_status(pid, &st, NULL) < 0)
+	 * every page table of the process (tens of ms on a large one), so
+	 * FAST takes RSS and swap from the counters and leaves PSS out. */
+	if (pmf__proc_status(pid, &st, NULL) < 0 ||
+	    (!fast && pmf__proc_rollup(pid, &r, NULL) < 0))
 		return;
 	pm->valid = true;
-	pm->rss_bytes = r.rss;
-	pm->pss_bytes = r.pss;
-	pm->swap_bytes = r.swap;
-	pm->anon_bytes = r.has_pss_anon ? r.pss_anon : 0;
+	pm->rss_bytes = fast ? st.vm_rss : r.rss;
+	pm->swap_bytes = fast ? st.vm_swap : r.swap;
+	pm->pss_bytes = fast ? 0 : r.pss;
+	pm->anon_bytes = !fast && r.has_pss_anon ? r.pss_anon : 0;
 	pm->hwm_bytes = st.vm_hwm;
 	pm->threads = st.threads;
 }
