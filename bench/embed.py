@@ -53,6 +53,9 @@ def main():
     print("python %s, %d arenas, %d pools in use, %d blocks in use"
           % (s0["python"]["version"], s0["arenas"]["current"],
              sum(c["pools"] for c in s0["size_classes"]), in_use(s0)))
+    for line in pymfrag.notes().splitlines():
+        if line.startswith("maps: "):
+            print(line)
     # Warm up: the interpreter's caches settle within ~500 calls (some
     # 100 blocks on 3.11), the C heap's free lists too.
     for _ in range(1000):

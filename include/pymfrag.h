@@ -617,6 +617,37 @@ PMF_API int pmf_report_write(const pmf_snapshot *s, enum pmf_format format,
 			     const struct pmf_report_opts *opts,
 			     pmf_write_fn fn, void *arg);
 
+/* The JSON report as a stream of events, for building it straight into
+ * another language's own values (the Python module's stats() does)
+ * rather than writing text and parsing it.  The events are exactly what
+ * a JSON parser finds in PMF_FORMAT_JSON's text: the same keys in the
+ * same order, strings unescaped and valid UTF-8 (invalid bytes from the
+ * target as U+FFFD, as in the text), doubles rounded to the text's 6
+ * significant digits, a value that is not finite as null.  Strings are
+ * good only during the call.  Inside an object each value follows its
+ * key.  Every callback returns 0, or a negative value to stop (the
+ * report then returns PMF_EIO and calls nothing more).  */
+struct pmf_tree_sink {
+	int (*begin)(void *arg, bool array); /* an object, or an array */
+	int (*end)(void *arg, bool array);
+	int (*key)(void *arg, const char *key, size_t len);
+	int (*str)(void *arg, const char *s, size_t len);
+	int (*u64)(void *arg, uint64_t v);
+	int (*i64)(void *arg, int64_t v);
+	int (*f64)(void *arg, double v);
+	int (*boolean)(void *arg, bool v);
+	int (*null)(void *arg);
+};
+
+/* Emits the JSON report of the snapshot as events to SINK (ARG passed
+ * back).  Returns 0, PMF_EINVAL (a callback is NULL, or select_interp
+ * names no interpreter in the snapshot), PMF_EIO (a callback failed) or
+ * PMF_ENOMEM.  Like pmf_report_write(), it formats numbers in the C
+ * locale whatever locale the program set. */
+PMF_API int pmf_report_tree(const pmf_snapshot *s,
+			    const struct pmf_report_opts *opts,
+			    const struct pmf_tree_sink *sink, void *arg);
+
 #ifdef __cplusplus
 }
 #endif

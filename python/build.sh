@@ -41,7 +41,8 @@ mod="$out/pymfrag$suffix"
 # shellcheck disable=SC2086
 ${CC:-cc} -std=gnu11 -fPIC -shared ${CFLAGS:--O2} -Wall -Wextra \
 	-Wno-missing-field-initializers -isystem "$inc" -I"$src/include" \
-	-o "$mod.tmp" "$src/python/pymfragmodule.c" "$lib" ${LIBS:-} -lm \
+	-o "$mod.tmp" "$src/python/pymfragmodule.c" \
+	"$src/python/dictsink.c" "$lib" ${LIBS:-} -lm \
 	-Wl,--exclude-libs,ALL \
 	${LDFLAGS:-}
 mv -f "$mod.tmp" "$mod"

@@ -5,8 +5,9 @@
  * public API of libpymfrag (linked in statically, see python/build.sh).
  *
  *   pymfrag.stats(*, analysis=False, process=True, pss=False) -> dict
- *       the JSON report's schema
+ *       the JSON report's schema, built from its events (dictsink.c)
  *   pymfrag.report(format="text", *, analysis=False, process=True, pss=False) -> str
+ *   pymfrag.notes() -> str   what opening this process found (-v)
  *
  * Both run with the GIL held and never release it: holding it is what
  * keeps the allocator still during the walk.  Nothing is allocated
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dictsink.h"
 #include "pymfrag.h"
 
 /* 3.6 had METH_FASTCALL with keyword names always passed; 3.7 split it
@@ -70,9 +72,6 @@ outbuf_write(void *arg, const char *data, size_t len)
 	return 0;
 }
 
-/* Takes a snapshot of this process and writes it in FORMAT into B.
- * Returns 0, or a PMF code with the detail in ERR.  Touches no Python
- * object. */
 /* What a call asked for. */
 struct call_opts {
 	enum pmf_format format;
@@ -81,9 +80,11 @@ struct call_opts {
 	bool pss;      /* ... PSS too: /proc/self/smaps_rollup */
 };
 
+/* Takes a snapshot of this process into *OUT.  Returns 0, or a PMF code
+ * with the detail in ERR.  Touches no Python object. */
 static int
-take_report(const struct call_opts *c, struct outbuf *b, char *err,
-	    size_t errlen)
+take_snapshot(const struct call_opts *c, pmf_snapshot **out, char *err,
+	      size_t errlen)
 {
 	int rc;
 	if (self_target != NULL && self_pid != getpid()) {
@@ -115,12 +116,21 @@ take_report(const struct call_opts *c, struct outbuf *b, char *err,
 		o.flags |= PMF_SNAP_NO_PROCESS;
 	else if (!c->pss)
 		o.flags |= PMF_SNAP_PROCESS_FAST;
-	pmf_snapshot *s = NULL;
-	rc = pmf_snapshot_take_opts(self_target, &o, &s);
-	if (rc < 0) {
+	rc = pmf_snapshot_take_opts(self_target, &o, out);
+	if (rc < 0)
 		snprintf(err, errlen, "%s", pmf_target_errmsg(self_target));
+	return rc;
+}
+
+/* Takes a snapshot and writes it in C's FORMAT into B. */
+static int
+take_report(const struct call_opts *c, struct outbuf *b, char *err,
+	    size_t errlen)
+{
+	pmf_snapshot *s = NULL;
+	int rc = take_snapshot(c, &s, err, errlen);
+	if (rc < 0)
 		return rc;
-	}
 	rc = pmf_report_write(s, c->format, NULL, outbuf_write, b);
 	pmf_snapshot_free(s);
 	if (rc < 0)
@@ -277,16 +287,39 @@ py_stats(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
 	(void)self;
 	if (parse_args("stats", false, args, nargs, kwnames, &c) < 0)
 		return NULL;
-	PyObject *text = report_str(&c);
-	if (text == NULL)
-		return NULL;
-	PyObject *json = PyImport_ImportModule("json");
-	PyObject *r = NULL;
-	if (json != NULL)
-		r = PyObject_CallMethod(json, "loads", "O", text);
-	Py_XDECREF(json);
-	Py_DECREF(text);
+	pmf_snapshot *s = NULL;
+	char err[600];
+	int rc = take_snapshot(&c, &s, err, sizeof(err));
+	if (rc < 0)
+		return raise_pmf(rc, err);
+	/* Built from the report's events after the walk: the same value
+	 * json.loads(report("json")) gives, without the text. */
+	const char *why = NULL;
+	PyObject *r = pymod_report_dict(s, &why);
+	pmf_snapshot_free(s);
+	if (r == NULL && why != NULL) {
+		snprintf(err, sizeof(err), "cannot build the report: %s", why);
+		return raise_pmf(PMF_EIO, err);
+	}
 	return r;
+}
+
+PyDoc_STRVAR(notes_doc,
+	     "notes() -> str\n\n"
+	     "The notes pymfrag took on this process while opening it (how "
+	     "the\nallocator was located, how the memory map is read), one per "
+	     "line, as\n`pymfrag report -v` prints them; '' before the first "
+	     "stats() or\nreport().");
+
+static PyObject *
+py_notes(PyObject *self, PyObject *unused)
+{
+	(void)self;
+	(void)unused;
+	const char *log = self_target != NULL && self_pid == getpid()
+				  ? pmf_target_log(self_target)
+				  : "";
+	return PyUnicode_DecodeUTF8(log, (Py_ssize_t)strlen(log), "replace");
 }
 
 static PyMethodDef methods[] = {
@@ -294,6 +327,7 @@ static PyMethodDef methods[] = {
 	 stats_doc},
 	{"report", (PyCFunction)(void (*)(void))py_report, CALL_FLAGS,
 	 report_doc},
+	{"notes", py_notes, METH_NOARGS, notes_doc},
 	{NULL, NULL, 0, NULL},
 };
 

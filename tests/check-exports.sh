@@ -16,7 +16,7 @@ if [ -n "$bad" ]; then
 	exit 1
 fi
 # The documented entry points are there.
-for s in pmf_target_open pmf_snapshot_take pmf_report_write pmf_strerror \
+for s in pmf_target_open pmf_snapshot_take pmf_report_write pmf_report_tree pmf_strerror \
 	pmf_target_open_self pmf_snapshot_self pmf_write_stdio pmf_snapshot_free; do
 	grep -qx "$s" <<<"$syms" || { echo "check-exports: $s missing"; exit 1; }
 done

@@ -7,8 +7,10 @@
 #ifndef PMF_BASE_COMPAT_H
 #define PMF_BASE_COMPAT_H
 
+#include <endian.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define PMF_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define PMF_WARN_UNUSED __attribute__((warn_unused_result))
@@ -32,30 +34,31 @@ pmf__is_pow2(uint64_t v)
 }
 
 /* Little-endian loads from byte buffers read out of the target: the
- * buffers have no alignment guarantee. */
+ * buffers have no alignment guarantee.  memcpy is one unaligned load
+ * (a byte loop is not always recognised as one, and the pool walk does
+ * six per pool). */
 static inline uint64_t
 pmf__ld64(const void *p)
 {
-	const unsigned char *b = p;
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | b[i];
-	return v;
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
 }
 
 static inline uint32_t
 pmf__ld32(const void *p)
 {
-	const unsigned char *b = p;
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-	       (uint32_t)b[3] << 24;
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
 }
 
 static inline uint16_t
 pmf__ld16(const void *p)
 {
-	const unsigned char *b = p;
-	return (uint16_t)(b[0] | b[1] << 8);
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return le16toh(v);
 }
 
 #endif

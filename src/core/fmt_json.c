@@ -238,132 +238,130 @@ interp_body(struct pmf__json *j, const struct pmf_snapshot *s, size_t idx,
 
 void
 pmf__fmt_json(const struct pmf_snapshot *s, const struct pmf__sel *sel,
-	      struct pmf__out *o)
+	      struct pmf__json *j)
 {
 	const struct pmf_snapshot_info *in = &s->info;
-	struct pmf__json j;
 	char tbuf[48];
-	pmf__json_init(&j, o);
-	pmf__json_obj_begin(&j);
-	pmf__json_ku64(&j, "schema_version", SCHEMA_VERSION);
-	pmf__json_key(&j, "tool");
-	pmf__json_obj_begin(&j);
-	pmf__json_kstr(&j, "name", "pymfrag");
-	pmf__json_kstr(&j, "version", PMF_VERSION_STRING);
-	pmf__json_obj_end(&j);
-	pmf__json_ki64(&j, "pid", in->pid);
+	pmf__json_obj_begin(j);
+	pmf__json_ku64(j, "schema_version", SCHEMA_VERSION);
+	pmf__json_key(j, "tool");
+	pmf__json_obj_begin(j);
+	pmf__json_kstr(j, "name", "pymfrag");
+	pmf__json_kstr(j, "version", PMF_VERSION_STRING);
+	pmf__json_obj_end(j);
+	pmf__json_ki64(j, "pid", in->pid);
 	iso_time(in->time_unix_ns, tbuf, sizeof(tbuf));
-	pmf__json_kstr(&j, "time", tbuf);
-	python(&j, &in->python);
-	pmf__json_kstr(&j, "allocator", pmf_allocator_name(in->allocator));
-	pmf__json_kstr(&j, "allocator_detail", in->allocator_detail);
-	pmf__json_key(&j, "locate");
-	pmf__json_obj_begin(&j);
-	pmf__json_kstr(&j, "method", pmf_locate_name(in->locate_method));
-	pmf__json_kstr(&j, "detail", in->locate_detail);
-	pmf__json_ku64(&j, "elapsed_us", in->locate_us);
+	pmf__json_kstr(j, "time", tbuf);
+	python(j, &in->python);
+	pmf__json_kstr(j, "allocator", pmf_allocator_name(in->allocator));
+	pmf__json_kstr(j, "allocator_detail", in->allocator_detail);
+	pmf__json_key(j, "locate");
+	pmf__json_obj_begin(j);
+	pmf__json_kstr(j, "method", pmf_locate_name(in->locate_method));
+	pmf__json_kstr(j, "detail", in->locate_detail);
+	pmf__json_ku64(j, "elapsed_us", in->locate_us);
 	const struct pmf_state_addresses *a = &in->located;
-	pmf__json_key(&j, "addresses");
-	pmf__json_obj_begin(&j);
-	pmf__json_ku64(&j, "state", a->state);
-	pmf__json_ku64(&j, "usedpools", a->usedpools);
-	pmf__json_ku64(&j, "arenas", a->arenas);
-	pmf__json_ku64(&j, "maxarenas", a->maxarenas);
-	pmf__json_ku64(&j, "ntimes_arena_allocated", a->ntimes_arena_allocated);
-	pmf__json_ku64(&j, "narenas_highwater", a->narenas_highwater);
-	pmf__json_ku64(&j, "narenas_currently_allocated",
+	pmf__json_key(j, "addresses");
+	pmf__json_obj_begin(j);
+	pmf__json_ku64(j, "state", a->state);
+	pmf__json_ku64(j, "usedpools", a->usedpools);
+	pmf__json_ku64(j, "arenas", a->arenas);
+	pmf__json_ku64(j, "maxarenas", a->maxarenas);
+	pmf__json_ku64(j, "ntimes_arena_allocated", a->ntimes_arena_allocated);
+	pmf__json_ku64(j, "narenas_highwater", a->narenas_highwater);
+	pmf__json_ku64(j, "narenas_currently_allocated",
 		       a->narenas_currently_allocated);
-	pmf__json_ku64(&j, "arena_map_mid_count", a->arena_map_mid_count);
-	pmf__json_ku64(&j, "arena_map_bot_count", a->arena_map_bot_count);
-	pmf__json_obj_end(&j);
-	pmf__json_obj_end(&j);
-	pmf__json_ku64(&j, "arena_size", in->arena_size);
-	pmf__json_ku64(&j, "pool_size", in->pool_size);
-	pmf__json_ku64(&j, "alignment", in->alignment);
-	pmf__json_ku64(&j, "small_request_threshold", in->small_threshold);
-	pmf__json_ku64(&j, "pool_overhead", in->pool_overhead);
-	pmf__json_kbool(&j, "nonblocking", in->nonblocking);
-	pmf__json_kbool(&j, "in_process", in->in_process);
-	pmf__json_ku64(&j, "threads_stopped", in->threads_stopped);
-	pmf__json_ku64(&j, "pause_us", in->pause_us);
-	pmf__json_ku64(&j, "walk_us", in->walk_us);
-	pmf__json_ku64(&j, "retries", in->retries);
-	pmf__json_ku64(&j, "pools_failed_validation",
+	pmf__json_ku64(j, "arena_map_mid_count", a->arena_map_mid_count);
+	pmf__json_ku64(j, "arena_map_bot_count", a->arena_map_bot_count);
+	pmf__json_obj_end(j);
+	pmf__json_obj_end(j);
+	pmf__json_ku64(j, "arena_size", in->arena_size);
+	pmf__json_ku64(j, "pool_size", in->pool_size);
+	pmf__json_ku64(j, "alignment", in->alignment);
+	pmf__json_ku64(j, "small_request_threshold", in->small_threshold);
+	pmf__json_ku64(j, "pool_overhead", in->pool_overhead);
+	pmf__json_kbool(j, "nonblocking", in->nonblocking);
+	pmf__json_kbool(j, "in_process", in->in_process);
+	pmf__json_ku64(j, "threads_stopped", in->threads_stopped);
+	pmf__json_ku64(j, "pause_us", in->pause_us);
+	pmf__json_ku64(j, "walk_us", in->walk_us);
+	pmf__json_ku64(j, "retries", in->retries);
+	pmf__json_ku64(j, "pools_failed_validation",
 		       in->pools_failed_validation);
-	pmf__json_key(&j, "guard");
-	pmf__json_obj_begin(&j);
-	pmf__json_kbool(&j, "active", in->guard_active);
-	pmf__json_ku64(&j, "retries", in->guard_retries);
-	pmf__json_kstr(&j, "detail", in->guard_detail ? in->guard_detail : "");
-	pmf__json_obj_end(&j);
+	pmf__json_key(j, "guard");
+	pmf__json_obj_begin(j);
+	pmf__json_kbool(j, "active", in->guard_active);
+	pmf__json_ku64(j, "retries", in->guard_retries);
+	pmf__json_kstr(j, "detail", in->guard_detail ? in->guard_detail : "");
+	pmf__json_obj_end(j);
 
-	pmf__json_key(&j, "process");
+	pmf__json_key(j, "process");
 	if (!in->process.valid) {
-		pmf__json_null(&j);
+		pmf__json_null(j);
 	} else {
 		const struct pmf_process_mem *pm = &in->process;
-		pmf__json_obj_begin(&j);
-		pmf__json_ku64(&j, "rss_bytes", pm->rss_bytes);
+		pmf__json_obj_begin(j);
+		pmf__json_ku64(j, "rss_bytes", pm->rss_bytes);
 		/* PMF_SNAP_PROCESS_FAST reads no PSS: null, not zero. */
 		if (in->process_fast) {
-			pmf__json_key(&j, "pss_bytes");
-			pmf__json_null(&j);
+			pmf__json_key(j, "pss_bytes");
+			pmf__json_null(j);
 		} else {
-			pmf__json_ku64(&j, "pss_bytes", pm->pss_bytes);
+			pmf__json_ku64(j, "pss_bytes", pm->pss_bytes);
 		}
-		pmf__json_ku64(&j, "swap_bytes", pm->swap_bytes);
+		pmf__json_ku64(j, "swap_bytes", pm->swap_bytes);
 		if (in->process_fast) {
-			pmf__json_key(&j, "pss_anon_bytes");
-			pmf__json_null(&j);
+			pmf__json_key(j, "pss_anon_bytes");
+			pmf__json_null(j);
 		} else {
-			pmf__json_ku64(&j, "pss_anon_bytes", pm->anon_bytes);
+			pmf__json_ku64(j, "pss_anon_bytes", pm->anon_bytes);
 		}
-		pmf__json_ku64(&j, "hwm_bytes", pm->hwm_bytes);
-		pmf__json_ku64(&j, "threads", pm->threads);
-		pmf__json_key(&j, "split");
+		pmf__json_ku64(j, "hwm_bytes", pm->hwm_bytes);
+		pmf__json_ku64(j, "threads", pm->threads);
+		pmf__json_key(j, "split");
 		if (!pm->split_valid) {
-			pmf__json_null(&j);
+			pmf__json_null(j);
 		} else {
-			pmf__json_obj_begin(&j);
-			pmf__json_ku64(&j, "uss_bytes", pm->uss_bytes);
-			pmf__json_ku64(&j, "arena_bytes", pm->arena_bytes);
-			pmf__json_ku64(&j, "other_anon_bytes",
+			pmf__json_obj_begin(j);
+			pmf__json_ku64(j, "uss_bytes", pm->uss_bytes);
+			pmf__json_ku64(j, "arena_bytes", pm->arena_bytes);
+			pmf__json_ku64(j, "other_anon_bytes",
 				       pm->other_anon_bytes);
-			pmf__json_ku64(&j, "stack_bytes", pm->stack_bytes);
-			pmf__json_ku64(&j, "file_bytes", pm->file_bytes);
-			pmf__json_obj_end(&j);
+			pmf__json_ku64(j, "stack_bytes", pm->stack_bytes);
+			pmf__json_ku64(j, "file_bytes", pm->file_bytes);
+			pmf__json_obj_end(j);
 		}
-		pmf__json_obj_end(&j);
+		pmf__json_obj_end(j);
 	}
 
 	/* The top level describes the main interpreter (or the selected
 	 * one); interpreters[] lists every state when there are several. */
 	if (sel->n == 0) {
-		pmf__json_key(&j, "interpreter_id");
-		pmf__json_null(&j);
-		pmf__json_key(&j, "arenas");
-		pmf__json_null(&j);
-		pmf__json_key(&j, "size_classes");
-		pmf__json_arr_begin(&j);
-		pmf__json_arr_end(&j);
-		pmf__json_key(&j, "bytes");
-		pmf__json_null(&j);
-		pmf__json_key(&j, "arena_map");
-		pmf__json_null(&j);
+		pmf__json_key(j, "interpreter_id");
+		pmf__json_null(j);
+		pmf__json_key(j, "arenas");
+		pmf__json_null(j);
+		pmf__json_key(j, "size_classes");
+		pmf__json_arr_begin(j);
+		pmf__json_arr_end(j);
+		pmf__json_key(j, "bytes");
+		pmf__json_null(j);
+		pmf__json_key(j, "arena_map");
+		pmf__json_null(j);
 	} else {
-		interp_body(&j, s, sel->idx[0], in->pool_size,
+		interp_body(j, s, sel->idx[0], in->pool_size,
 			    in->pool_overhead);
 	}
 	if (sel->n > 1) {
-		pmf__json_key(&j, "interpreters");
-		pmf__json_arr_begin(&j);
+		pmf__json_key(j, "interpreters");
+		pmf__json_arr_begin(j);
 		for (size_t i = 0; i < sel->n; i++) {
-			pmf__json_obj_begin(&j);
-			interp_body(&j, s, sel->idx[i], in->pool_size,
+			pmf__json_obj_begin(j);
+			interp_body(j, s, sel->idx[i], in->pool_size,
 				    in->pool_overhead);
-			pmf__json_obj_end(&j);
+			pmf__json_obj_end(j);
 		}
-		pmf__json_arr_end(&j);
+		pmf__json_arr_end(j);
 	}
-	pmf__json_obj_end(&j);
+	pmf__json_obj_end(j);
 }

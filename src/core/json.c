@@ -2,12 +2,16 @@
 /*
  * json.c - JSON writer.  Strings from the target (paths, symbol names) may
  * hold any bytes: invalid UTF-8 becomes U+FFFD so the output always
- * parses.
+ * parses.  With a tree sink the same calls become events carrying what a
+ * parser of the text would find: the strings unescaped (still with
+ * U+FFFD for invalid bytes), doubles rounded to the text's 6 significant
+ * digits, a non-finite double as null.
  */
 #include "config.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/json.h"
@@ -19,6 +23,40 @@ pmf__json_init(struct pmf__json *j, struct pmf__out *o)
 	j->o = o;
 	j->first[0] = true;
 }
+
+void
+pmf__json_init_tree(struct pmf__json *j, const struct pmf_tree_sink *t,
+		    void *arg)
+{
+	pmf__json_init(j, NULL);
+	j->sink = t;
+	j->sink_arg = arg;
+}
+
+int
+pmf__json_finish(struct pmf__json *j)
+{
+	int rc = j->sink_err;
+	if (rc == 0 && pmf__sb_failed(&j->tmp))
+		rc = PMF_ENOMEM;
+	pmf__sb_free(&j->tmp);
+	return rc;
+}
+
+/* Records a sink callback's result R (sticky). */
+static void
+sunk(struct pmf__json *j, int r)
+{
+	if (r < 0 && j->sink_err == 0)
+		j->sink_err = PMF_EIO;
+}
+
+/* The sink is only called until one of its callbacks fails. */
+#define SINK_CALL(j, call)                                                   \
+	do {                                                                 \
+		if ((j)->sink_err == 0)                                      \
+			sunk((j), (j)->sink->call);                          \
+	} while (0)
 
 static void
 indent(struct pmf__json *j)
@@ -62,6 +100,40 @@ utf8_len(const unsigned char *s)
 	return n;
 }
 
+/* STR as valid UTF-8 (invalid bytes as U+FFFD, as quoted() writes
+ * them): STR itself when it is already, else a copy in J's buffer. */
+static const char *
+valid_utf8(struct pmf__json *j, const char *str, size_t *len)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	const unsigned char *p = s;
+	size_t n;
+	while (*p != '\0' && (n = utf8_len(p)) != 0)
+		p += n;
+	if (*p == '\0') {
+		*len = (size_t)(p - s);
+		return (const char *)s;
+	}
+	pmf__sb_reset(&j->tmp);
+	pmf__sb_add(&j->tmp, s, (size_t)(p - s));
+	while (*p != '\0') {
+		n = utf8_len(p);
+		if (n == 0) {
+			pmf__sb_add(&j->tmp, "\xef\xbf\xbd", 3);
+			p++;
+		} else {
+			pmf__sb_add(&j->tmp, p, n);
+			p += n;
+		}
+	}
+	if (pmf__sb_failed(&j->tmp)) {
+		*len = 0;
+		return "";
+	}
+	*len = j->tmp.len;
+	return j->tmp.buf;
+}
+
 static void
 quoted(struct pmf__json *j, const char *str)
 {
@@ -95,6 +167,12 @@ quoted(struct pmf__json *j, const char *str)
 void
 pmf__json_key(struct pmf__json *j, const char *key)
 {
+	if (j->sink != NULL) {
+		size_t n;
+		const char *k = valid_utf8(j, key, &n);
+		SINK_CALL(j, key(j->sink_arg, k, n));
+		return;
+	}
 	before(j);
 	quoted(j, key);
 	pmf__out_write(j->o, ": ", 2);
@@ -127,61 +205,115 @@ close_c(struct pmf__json *j, const char *c)
 void
 pmf__json_obj_begin(struct pmf__json *j)
 {
-	open_c(j, "{");
+	if (j->sink != NULL)
+		SINK_CALL(j, begin(j->sink_arg, false));
+	else
+		open_c(j, "{");
 }
 
 void
 pmf__json_obj_end(struct pmf__json *j)
 {
-	close_c(j, "}");
+	if (j->sink != NULL)
+		SINK_CALL(j, end(j->sink_arg, false));
+	else
+		close_c(j, "}");
 }
 
 void
 pmf__json_arr_begin(struct pmf__json *j)
 {
-	open_c(j, "[");
+	if (j->sink != NULL)
+		SINK_CALL(j, begin(j->sink_arg, true));
+	else
+		open_c(j, "[");
 }
 
 void
 pmf__json_arr_end(struct pmf__json *j)
 {
-	close_c(j, "]");
+	if (j->sink != NULL)
+		SINK_CALL(j, end(j->sink_arg, true));
+	else
+		close_c(j, "]");
 }
 
 void
 pmf__json_str(struct pmf__json *j, const char *s)
 {
+	if (j->sink != NULL) {
+		size_t n;
+		const char *v = valid_utf8(j, s, &n);
+		SINK_CALL(j, str(j->sink_arg, v, n));
+		return;
+	}
 	before(j);
 	quoted(j, s);
+}
+
+/* Unsigned integers up to 20 digits, without printf's machinery: the
+ * JSON report is mostly these. */
+static void
+put_u64(struct pmf__json *j, uint64_t v, bool neg)
+{
+	char buf[24];
+	char *p = buf + sizeof(buf);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (neg)
+		*--p = '-';
+	pmf__out_write(j->o, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void
 pmf__json_u64(struct pmf__json *j, uint64_t v)
 {
+	if (j->sink != NULL) {
+		SINK_CALL(j, u64(j->sink_arg, v));
+		return;
+	}
 	before(j);
-	pmf__out_printf(j->o, "%llu", (unsigned long long)v);
+	put_u64(j, v, false);
 }
 
 void
 pmf__json_i64(struct pmf__json *j, int64_t v)
 {
+	if (j->sink != NULL) {
+		SINK_CALL(j, i64(j->sink_arg, v));
+		return;
+	}
 	before(j);
-	pmf__out_printf(j->o, "%lld", (long long)v);
+	/* The magnitude of INT64_MIN does not fit an int64_t. */
+	put_u64(j, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
 }
 
 void
 pmf__json_f64(struct pmf__json *j, double v)
 {
+	char buf[32];
+	if (isfinite(v))
+		snprintf(buf, sizeof(buf), "%.6g", v);
+	if (j->sink != NULL) {
+		if (!isfinite(v))
+			SINK_CALL(j, null(j->sink_arg));
+		else
+			SINK_CALL(j, f64(j->sink_arg, strtod(buf, NULL)));
+		return;
+	}
 	before(j);
-	if (!isfinite(v))
-		pmf__out_puts(j->o, "null");
-	else
-		pmf__out_printf(j->o, "%.6g", v);
+	pmf__out_puts(j->o, isfinite(v) ? buf : "null");
 }
 
 void
 pmf__json_bool(struct pmf__json *j, bool v)
 {
+	if (j->sink != NULL) {
+		SINK_CALL(j, boolean(j->sink_arg, v));
+		return;
+	}
 	before(j);
 	pmf__out_puts(j->o, v ? "true" : "false");
 }
@@ -189,6 +321,10 @@ pmf__json_bool(struct pmf__json *j, bool v)
 void
 pmf__json_null(struct pmf__json *j)
 {
+	if (j->sink != NULL) {
+		SINK_CALL(j, null(j->sink_arg));
+		return;
+	}
 	before(j);
 	pmf__out_puts(j->o, "null");
 }

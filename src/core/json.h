@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * json.h - a small streaming JSON writer over pmf__out: objects, arrays,
- * keys, and scalars, pretty-printed with two-space indentation.
+ * json.h - a small streaming JSON writer: objects, arrays, keys, and
+ * scalars, either pretty-printed with two-space indentation over
+ * pmf__out, or handed as events to a caller's pmf_tree_sink (which then
+ * sees exactly what a parser of the text would).
  */
 #ifndef PMF_CORE_JSON_H
 #define PMF_CORE_JSON_H
@@ -13,13 +15,21 @@
 #define PMF__JSON_DEPTH 16
 
 struct pmf__json {
-	struct pmf__out *o;
+	struct pmf__out *o; /* the text's sink, or NULL */
+	const struct pmf_tree_sink *sink; /* or the events' */
+	void *sink_arg;
+	int sink_err; /* sticky: PMF_EIO once a sink callback failed */
+	struct pmf__sb tmp; /* a string made valid UTF-8 for the sink */
 	int depth;
 	bool first[PMF__JSON_DEPTH]; /* no element written yet at depth */
 	bool after_key;
 };
 
 void pmf__json_init(struct pmf__json *j, struct pmf__out *o);
+void pmf__json_init_tree(struct pmf__json *j, const struct pmf_tree_sink *t,
+			 void *arg);
+/* Releases what the writer holds; returns the sink's sticky error. */
+int pmf__json_finish(struct pmf__json *j);
 void pmf__json_key(struct pmf__json *j, const char *key);
 void pmf__json_obj_begin(struct pmf__json *j);
 void pmf__json_obj_end(struct pmf__json *j);

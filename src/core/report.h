@@ -5,6 +5,7 @@
 #ifndef PMF_CORE_REPORT_H
 #define PMF_CORE_REPORT_H
 
+#include "core/json.h"
 #include "core/model.h"
 #include "core/out.h"
 
@@ -24,8 +25,9 @@ void pmf__fmt_dms(const struct pmf_snapshot *s, const struct pmf__sel *sel,
 		  struct pmf__out *o);
 void pmf__fmt_text(const struct pmf_snapshot *s, const struct pmf__sel *sel,
 		   struct pmf__out *o);
+/* The JSON report through J: text or tree events (core/json.h). */
 void pmf__fmt_json(const struct pmf_snapshot *s, const struct pmf__sel *sel,
-		   struct pmf__out *o);
+		   struct pmf__json *j);
 
 /* The verdict line of the text report, for state IDX. */
 void pmf__text_verdict(const struct pmf_snapshot *s, size_t idx,

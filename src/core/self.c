@@ -22,6 +22,17 @@ pmf_target_open_self(pmf_target *t, const struct pmf_target_opts *opts)
 	int rc = pmf__target_open(t, getpid(), true, opts);
 	if (rc < 0)
 		return rc;
+	/* Opening read the whole map (locating needs every mapping).  A
+	 * snapshot needs a few: asked of the kernel one by one where it
+	 * can (Linux 6.11+), which costs a fraction of the whole map's
+	 * text. */
+	struct pmf__err qe = {0};
+	if (pmf__maps_query_open(&t->pyt.maps, t->pyt.pid, &qe) < 0)
+		pmf__sb_printf(&t->pyt.log, "maps: %s\n", qe.msg);
+	else
+		pmf__sb_printf(&t->pyt.log,
+			       "maps: asked of the kernel per mapping "
+			       "(PROCMAP_QUERY)\n");
 	/* Opening (locating, scanning) read through the kernel; snapshots
 	 * copy directly where that cannot fault (os/mem_self.c). */
 	struct pmf__mem direct;

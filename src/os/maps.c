@@ -15,6 +15,7 @@
 
 #include "base/strbuf.h"
 #include "base/vec.h"
+#include "os/mapquery.h"
 #include "os/maps.h"
 #include "os/procfs.h"
 
@@ -97,16 +98,10 @@ parse_line(char *p, struct pmf__map *mp)
 	mp->dev_minor = (unsigned)min;
 	while (*p == ' ' || *p == '\t')
 		p++;
-	size_t len = strlen(p);
-	static const char del[] = " (deleted)";
-	if (len >= sizeof(del) - 1 &&
-	    strcmp(p + len - (sizeof(del) - 1), del) == 0) {
-		mp->deleted = true;
-		p[len - (sizeof(del) - 1)] = '\0';
-	}
-	mp->path = p;
+	pmf__map_set_path(mp, p);
 	return true;
 }
+
 
 int
 pmf__maps_parse(struct pmf__maps *m, char *text, struct pmf__err *e)
@@ -161,17 +156,48 @@ pmf__maps_read(struct pmf__maps *m, pid_t pid, struct pmf__err *e)
 	return pmf__maps_parse(m, text, e);
 }
 
+int
+pmf__maps_query_open(struct pmf__maps *m, pid_t pid, struct pmf__err *e)
+{
+	struct pmf__mapq *q;
+	int rc = pmf__mapq_open(pid, &q, e);
+	if (rc < 0)
+		return rc;
+	unsigned long gen = m->gen;
+	pmf__maps_free(m);
+	m->q = q;
+	m->gen = gen + 1;
+	return 0;
+}
+
+void
+pmf__maps_query_reset(struct pmf__maps *m)
+{
+	m->gen++;
+	if (m->q != NULL)
+		pmf__mapq_forget(m->q);
+}
+
+unsigned long
+pmf__maps_queries(const struct pmf__maps *m)
+{
+	return m->q != NULL ? pmf__mapq_queries(m->q) : 0;
+}
+
 void
 pmf__maps_free(struct pmf__maps *m)
 {
 	free(m->v);
 	free(m->text);
+	pmf__mapq_free(m->q);
 	*m = (struct pmf__maps){0};
 }
 
 const struct pmf__map *
 pmf__maps_find(const struct pmf__maps *m, uint64_t addr)
 {
+	if (m->q != NULL)
+		return pmf__mapq_find(m->q, addr);
 	size_t lo = 0, hi = m->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -205,14 +231,19 @@ pmf__maps_range_all(const struct pmf__maps *m, uint64_t addr, uint64_t len,
 	const struct pmf__map *mp = pmf__maps_find(m, addr);
 	if (mp == NULL)
 		return false;
-	const struct pmf__map *last = m->v + m->n;
 	for (;;) {
 		if (!ok(mp, arg))
 			return false;
 		if (end <= mp->end)
 			return true;
-		const struct pmf__map *next = mp + 1;
-		if (next == last || next->start != mp->end)
+		/* The next mapping must start where this one ends.  A
+		 * queried map looks it up (which may move MP). */
+		uint64_t at = mp->end;
+		const struct pmf__map *next =
+			m->q != NULL ? pmf__maps_find(m, at)
+			: mp + 1 < m->v + m->n ? mp + 1
+					       : NULL;
+		if (next == NULL || next->start != at)
 			return false;
 		mp = next;
 	}

@@ -20,6 +20,14 @@ pmf__mem_readv(struct pmf__mem *m, struct pmf__iov *iov, size_t n,
 	return m->ops->readv(m->ctx, iov, n, e);
 }
 
+const void *
+pmf__mem_direct(struct pmf__mem *m, uint64_t addr, size_t len)
+{
+	if (m->ops->direct == NULL)
+		return NULL;
+	return m->ops->direct(m->ctx, addr, len);
+}
+
 int
 pmf__mem_read(struct pmf__mem *m, uint64_t addr, void *buf, size_t len,
 	      struct pmf__err *e)

@@ -31,6 +31,8 @@ struct pmf__mem_ops {
 	long (*readv)(void *ctx, struct pmf__iov *iov, size_t n,
 		      struct pmf__err *e);
 	void (*close)(void *ctx);
+	/* Optional: where [addr, addr+len) can be read in place, or NULL. */
+	const void *(*direct)(void *ctx, uint64_t addr, size_t len);
 };
 
 struct pmf__mem {
@@ -73,6 +75,13 @@ void pmf__mem_self_direct(struct pmf__mem *m, bool on);
 bool pmf__mem_uses_procfs(const struct pmf__mem *m);
 
 void pmf__mem_close(struct pmf__mem *m);
+
+/* A pointer through which [ADDR, ADDR+LEN) can be read in place, with
+ * plain loads that cannot fault, or NULL when the range must be read with
+ * pmf__mem_readv() (another process; a range the map does not show safe;
+ * direct copies off).  Good until the source's map changes: for the walk
+ * of one snapshot. */
+const void *pmf__mem_direct(struct pmf__mem *m, uint64_t addr, size_t len);
 
 /* Batched read; see pmf__mem_ops.readv. */
 long pmf__mem_readv(struct pmf__mem *m, struct pmf__iov *iov, size_t n,

@@ -28,11 +28,19 @@
 
 #include "os/mem.h"
 
+/* How many elements ahead a direct read prefetches. */
+#define PREFETCH_AHEAD 8
+
 struct self_direct {
 	struct pmf__mem kernel; /* the fallback: process_vm_readv */
 	const struct pmf__maps *maps;
 	uint64_t img_start, img_end; /* the interpreter image's mappings */
 	bool on;
+	/* The last run of loadable mappings found, [lo, hi), while the map
+	 * is generation GEN: pool headers come by the thousand from a few
+	 * runs, each then checked with two compares. */
+	unsigned long gen;
+	uint64_t lo, hi;
 };
 
 /* A mapping a plain load cannot fault in (ARG: the self_direct). */
@@ -48,10 +56,37 @@ loadable(const struct pmf__map *mp, const void *arg)
 	       mp->end <= s->img_end;
 }
 
-static bool
-direct_ok(const struct self_direct *s, uint64_t addr, size_t len)
+/* Widens the known run around a loadable [ADDR, ADDR+LEN) to whole
+ * mappings. */
+static void
+remember(struct self_direct *s, uint64_t addr, uint64_t end)
 {
-	return pmf__maps_range_all(s->maps, addr, len, loadable, s);
+	const struct pmf__map *mp = pmf__maps_find(s->maps, addr);
+	if (mp == NULL)
+		return;
+	uint64_t lo = mp->start, hi = mp->end;
+	/* Later mappings of the run, as far as the read went. */
+	while (hi < end && (mp = pmf__maps_find(s->maps, hi)) != NULL &&
+	       mp->start == hi && loadable(mp, s))
+		hi = mp->end;
+	s->gen = s->maps->gen;
+	s->lo = lo;
+	s->hi = hi;
+}
+
+static bool
+direct_ok(struct self_direct *s, uint64_t addr, size_t len)
+{
+	uint64_t end;
+	if (len == 0 || PMF_ADD_OVERFLOW(addr, (uint64_t)len, &end))
+		return false;
+	if (s->gen == s->maps->gen && s->hi > s->lo && addr >= s->lo &&
+	    end <= s->hi)
+		return true;
+	if (!pmf__maps_range_all(s->maps, addr, len, loadable, s))
+		return false;
+	remember(s, addr, end);
+	return true;
 }
 
 static long
@@ -63,6 +98,13 @@ self_readv(void *ctx, struct pmf__iov *iov, size_t n, struct pmf__err *e)
 	long failed = 0;
 	size_t i = 0;
 	while (i < n) {
+		/* The pool walk reads one header per page: each is a cache
+		 * (and TLB) miss, which the next ones' prefetches overlap.
+		 * A prefetch never faults, whatever the address. */
+		if (i + PREFETCH_AHEAD < n)
+			__builtin_prefetch(
+				(const void *)(uintptr_t)iov[i + PREFETCH_AHEAD]
+					.addr);
 		if (direct_ok(s, iov[i].addr, iov[i].len)) {
 			memcpy(iov[i].buf, (const void *)(uintptr_t)iov[i].addr,
 			       iov[i].len);
@@ -82,6 +124,15 @@ self_readv(void *ctx, struct pmf__iov *iov, size_t n, struct pmf__err *e)
 	return failed;
 }
 
+static const void *
+self_direct(void *ctx, uint64_t addr, size_t len)
+{
+	struct self_direct *s = ctx;
+	if (!s->on || !direct_ok(s, addr, len))
+		return NULL;
+	return (const void *)(uintptr_t)addr;
+}
+
 static void
 self_close(void *ctx)
 {
@@ -94,6 +145,7 @@ static const struct pmf__mem_ops self_direct_ops = {
 	.name = "self (direct)",
 	.readv = self_readv,
 	.close = self_close,
+	.direct = self_direct,
 };
 
 int

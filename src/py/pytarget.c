@@ -18,6 +18,12 @@
 int
 pmf__pyt_refresh_maps(struct pmf__pyt *t, struct pmf__err *e)
 {
+	/* A queried map asks the kernel afresh on every lookup after a
+	 * reset: it is as new as a whole read would be. */
+	if (t->maps.q != NULL) {
+		pmf__maps_query_reset(&t->maps);
+		return 0;
+	}
 	struct pmf__maps m;
 	int rc = pmf__maps_read(&m, t->pid, e);
 	if (rc < 0)
@@ -27,6 +33,7 @@ pmf__pyt_refresh_maps(struct pmf__pyt *t, struct pmf__err *e)
 		return pmf__err_set(e, PMF_ESRCH, "process %d exited",
 				    (int)t->pid);
 	}
+	m.gen = t->maps.gen + 1;
 	pmf__maps_free(&t->maps);
 	t->maps = m;
 	return 0;

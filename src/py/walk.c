@@ -17,6 +17,8 @@
 #include "py/walk.h"
 
 #define BATCH 1024
+/* How far ahead an in-place walk prefetches, in pools. */
+#define PREFETCH_POOLS 8
 
 struct slot {
 	uint32_t arena; /* index into w->arenas */
@@ -31,16 +33,43 @@ struct batch {
 	size_t n;
 };
 
-/* Per-class accumulators, as in CPython. */
+/* Per-class accumulators, as in CPython, and per-class constants of the
+ * geometry (spacing ALIGN) that spare the walk a division per pool: the
+ * block size, the blocks per pool, and DIVC, with which n is a multiple
+ * of the size exactly when n * DIVC <= DIVC - 1 for any 32-bit n
+ * (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
+ * 2019). */
 struct acc {
 	uint64_t pools[PMF__MAX_CLASSES];
 	uint64_t blocks[PMF__MAX_CLASSES];
 	uint64_t free[PMF__MAX_CLASSES];
+	unsigned align;
+	uint32_t size[PMF__MAX_CLASSES];
+	uint32_t nblocks[PMF__MAX_CLASSES];
+	uint64_t divc[PMF__MAX_CLASSES];
 };
+
+/* The constants for G's spacing (which the first pool may change). */
+static void
+classes(struct acc *acc, const struct pmf__geom *g)
+{
+	acc->align = g->alignment;
+	for (unsigned i = 0; i < g->nclasses && i < PMF__MAX_CLASSES; i++) {
+		acc->size[i] = pmf__geom_size(g, i);
+		acc->nblocks[i] = pmf__geom_nblocks(g, i);
+		acc->divc[i] = UINT64_MAX / acc->size[i] + 1;
+	}
+}
+
+static bool
+multiple_of(const struct acc *acc, unsigned szidx, uint32_t n)
+{
+	return (uint64_t)n * acc->divc[szidx] <= acc->divc[szidx] - 1;
+}
 
 static bool
 pool_valid(const unsigned char *h, uint64_t addr, uint32_t arena_index,
-	   struct pmf__geom *g, char *why, size_t whylen)
+	   struct pmf__geom *g, struct acc *acc, char *why, size_t whylen)
 {
 	uint32_t count = pmf__ld32(h + PMF__PH_COUNT);
 	uint32_t szidx = pmf__ld32(h + PMF__PH_SZIDX);
@@ -54,12 +83,14 @@ pool_valid(const unsigned char *h, uint64_t addr, uint32_t arena_index,
 	else if (!pmf__geom_accept(g, szidx, maxnext))
 		r = "size class does not match maxnextoffset";
 	else {
-		unsigned size = pmf__geom_size(g, szidx);
-		if (count > pmf__geom_nblocks(g, szidx))
+		if (acc->align != g->alignment)
+			classes(acc, g);
+		unsigned size = acc->size[szidx];
+		if (count > acc->nblocks[szidx])
 			r = "more blocks in use than fit";
 		else if (nextoffset > g->pool_size ||
 			 nextoffset < g->overhead + size ||
-			 (nextoffset - g->overhead) % size != 0)
+			 !multiple_of(acc, szidx, nextoffset - g->overhead))
 			r = "nextoffset out of range";
 		else if (freeblock != 0 &&
 			 (freeblock < addr + g->overhead ||
@@ -70,6 +101,60 @@ pool_valid(const unsigned char *h, uint64_t addr, uint32_t arena_index,
 		snprintf(why, whylen, "pool 0x%llx (szidx %u, count %u): %s",
 			 (unsigned long long)addr, szidx, count, r);
 	return r == NULL;
+}
+
+/* Accounts the pool at ADDR of arena AS from its header H (NULL: not
+ * readable); REC, when pools are kept, is its record. */
+static int
+take_pool(const unsigned char *h, uint64_t addr, struct pmf__arena_sum *as,
+	  struct pmf__pool_rec *rec, struct pmf__walk *w, struct pmf__geom *g,
+	  struct acc *acc, bool strict, struct pmf__err *e)
+{
+	char why[200];
+	bool ok = h != NULL;
+	if (!ok)
+		snprintf(why, sizeof(why), "pool 0x%llx is unreadable",
+			 (unsigned long long)addr);
+	uint32_t count = ok ? pmf__ld32(h + PMF__PH_COUNT) : 0;
+	if (ok && count == 0) {
+		/* Empty and cached: szidx is stale, CPython skips it, and
+		 * so do we. */
+		as->pools_empty++;
+		if (rec != NULL)
+			rec->kind = PMF__POOL_EMPTY;
+		return 0;
+	}
+	if (ok)
+		ok = pool_valid(h, addr, as->index, g, acc, why, sizeof(why));
+	if (!ok) {
+		if (w->problem[0] == '\0')
+			snprintf(w->problem, sizeof(w->problem), "%s", why);
+		w->pools_bad++;
+		as->pools_bad++;
+		if (rec != NULL)
+			rec->kind = PMF__POOL_BAD;
+		if (strict)
+			return pmf__err_set(e, PMF_EAGAIN, "%s", why);
+		return 0;
+	}
+	uint32_t szidx = pmf__ld32(h + PMF__PH_SZIDX);
+	unsigned nb = acc->nblocks[szidx];
+	acc->pools[szidx]++;
+	acc->blocks[szidx] += count;
+	acc->free[szidx] += nb - count;
+	as->pools_used++;
+	if (count == nb)
+		as->pools_full++;
+	as->blocks_live += count;
+	as->bytes_live += (uint64_t)count * acc->size[szidx];
+	if (rec != NULL)
+		*rec = (struct pmf__pool_rec){
+			.count = (uint16_t)count,
+			.nextoffset =
+				(uint16_t)pmf__ld32(h + PMF__PH_NEXTOFFSET),
+			.szidx = (uint8_t)szidx,
+			.kind = PMF__POOL_USED};
+	return 0;
 }
 
 static int
@@ -83,59 +168,61 @@ flush(struct pmf__mem *mem, struct batch *b, struct pmf__walk *w,
 		return (int)r;
 	w->pools_read += b->n;
 	for (size_t k = 0; k < b->n; k++) {
-		struct pmf__arena_sum *as = &w->arenas[b->slot[k].arena];
-		const unsigned char *h = b->hdr[k];
-		char why[200];
-		bool ok = b->iov[k].err == 0;
-		if (!ok)
-			snprintf(why, sizeof(why), "pool 0x%llx is unreadable",
-				 (unsigned long long)b->slot[k].addr);
 		struct pmf__pool_rec *rec =
 			w->keep_pools ? &w->pools[b->slot[k].rec] : NULL;
-		uint32_t count = ok ? pmf__ld32(h + PMF__PH_COUNT) : 0;
-		if (ok && count == 0) {
-			/* Empty and cached: szidx is stale, CPython skips
-			 * it, and so do we. */
-			as->pools_empty++;
-			if (rec != NULL)
-				rec->kind = PMF__POOL_EMPTY;
-			continue;
-		}
-		if (ok)
-			ok = pool_valid(h, b->slot[k].addr, as->index, g, why,
-					sizeof(why));
-		if (!ok) {
-			if (w->problem[0] == '\0')
-				snprintf(w->problem, sizeof(w->problem), "%s",
-					 why);
-			w->pools_bad++;
-			as->pools_bad++;
-			if (rec != NULL)
-				rec->kind = PMF__POOL_BAD;
-			if (strict)
-				return pmf__err_set(e, PMF_EAGAIN, "%s", why);
-			continue;
-		}
-		uint32_t szidx = pmf__ld32(h + PMF__PH_SZIDX);
-		unsigned nb = pmf__geom_nblocks(g, szidx);
-		acc->pools[szidx]++;
-		acc->blocks[szidx] += count;
-		acc->free[szidx] += nb - count;
-		as->pools_used++;
-		if (count == nb)
-			as->pools_full++;
-		as->blocks_live += count;
-		as->bytes_live += (uint64_t)count * pmf__geom_size(g, szidx);
-		if (rec != NULL)
-			*rec = (struct pmf__pool_rec){
-				.count = (uint16_t)count,
-				.nextoffset = (uint16_t)pmf__ld32(
-					h + PMF__PH_NEXTOFFSET),
-				.szidx = (uint8_t)szidx,
-				.kind = PMF__POOL_USED};
+		int rc = take_pool(b->iov[k].err == 0 ? b->hdr[k] : NULL,
+				   b->slot[k].addr,
+				   &w->arenas[b->slot[k].arena], rec, w, g, acc,
+				   strict, e);
+		if (rc < 0)
+			return rc;
 	}
 	b->n = 0;
 	return 0;
+}
+
+/* A new pool record (marked bad until its header is read), or NULL. */
+static struct pmf__pool_rec *
+new_rec(struct pmf__walk *w)
+{
+	struct pmf__pool_rec *r = PMF__VEC_PUSH(w->pools, w->npools, w->pcap);
+	if (r != NULL)
+		*r = (struct pmf__pool_rec){.kind = PMF__POOL_BAD};
+	return r;
+}
+
+/* The carved pools [BASE, END) of arena AS read in place, when the
+ * source can (in-process): no copy, and one check of the map for the
+ * whole arena rather than one per pool.  Returns 1 when it did, 0 when
+ * they must be read through the batch. */
+static int
+walk_in_place(struct pmf__mem *mem, uint64_t base, uint64_t end,
+	      struct pmf__arena_sum *as, struct pmf__walk *w,
+	      struct pmf__geom *g, struct acc *acc, bool strict,
+	      struct pmf__err *e)
+{
+	if (end <= base)
+		return 0;
+	const unsigned char *mine = pmf__mem_direct(mem, base, end - base);
+	if (mine == NULL)
+		return 0;
+	for (uint64_t p = base; p < end; p += g->pool_size) {
+		/* One header per page, each a cache and TLB miss: the
+		 * prefetch of one some pools ahead overlaps them (it never
+		 * faults, even past the end). */
+		__builtin_prefetch(
+			(const void *)(uintptr_t)(p + PREFETCH_POOLS *
+							  g->pool_size));
+		struct pmf__pool_rec *rec = NULL;
+		if (w->keep_pools && (rec = new_rec(w)) == NULL)
+			return pmf__err_set(e, PMF_ENOMEM, "out of memory");
+		w->pools_read++;
+		int rc = take_pool(mine + (p - base), p, as, rec, w, g, acc,
+				   strict, e);
+		if (rc < 0)
+			return rc;
+	}
+	return 1;
 }
 
 /* Every carved pool is used or empty, and an arena's nfreepools counts its
@@ -235,6 +322,7 @@ pmf__walk(struct pmf__mem *mem, const struct pmf__state *st,
 	if (b == NULL)
 		return pmf__err_set(e, PMF_ENOMEM, "out of memory");
 	memset(&acc, 0, sizeof(acc));
+	classes(&acc, g);
 	b->n = 0;
 	w->narenas = 0;
 	w->npools = 0;
@@ -282,6 +370,14 @@ pmf__walk(struct pmf__mem *mem, const struct pmf__state *st,
 		as->ncarved = (uint32_t)((a->pool_address - base) /
 					 g->pool_size);
 		as->first_rec = (uint32_t)w->npools;
+		rc = walk_in_place(mem, base, a->pool_address, as, w, g, &acc,
+				   strict, e);
+		if (rc < 0)
+			goto out;
+		if (rc == 1) {
+			rc = 0;
+			continue;
+		}
 		for (uint64_t p = base; p < a->pool_address; p += g->pool_size) {
 			if (b->n == BATCH) {
 				rc = flush(mem, b, w, g, &acc, strict, e);
@@ -292,15 +388,11 @@ pmf__walk(struct pmf__mem *mem, const struct pmf__state *st,
 				.arena = (uint32_t)(w->narenas - 1),
 				.addr = p};
 			if (w->keep_pools) {
-				struct pmf__pool_rec *r = PMF__VEC_PUSH(
-					w->pools, w->npools, w->pcap);
-				if (r == NULL) {
+				if (new_rec(w) == NULL) {
 					rc = pmf__err_set(e, PMF_ENOMEM,
 							  "out of memory");
 					goto out;
 				}
-				*r = (struct pmf__pool_rec){
-					.kind = PMF__POOL_BAD};
 				b->slot[b->n].rec = (uint32_t)(w->npools - 1);
 			}
 			b->iov[b->n] = (struct pmf__iov){

@@ -11,6 +11,14 @@
 . "$TESTS_SRCDIR/integration/lib.sh"
 
 inproc="$TESTS_SRCDIR/integration/py/inproc.py"
+# Linux 6.11+ answers PROCMAP_QUERY: the in-process map is asked per
+# mapping there, read whole before (and when forced).
+IFS=. read -r kmaj kmin _ <<<"$(uname -r)"
+if ((kmaj > 6 || (kmaj == 6 && kmin >= 11))); then
+	maps_note="asked of the kernel per mapping"
+else
+	maps_note="read whole"
+fi
 exercised=()
 while read -r version py; do
 	pmf_supported "$version" || continue
@@ -28,13 +36,22 @@ sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Pyth
 	ok=1
 	run() { env "${PMF_PYENV[@]}" "$py" "$inproc" "$mod" "$@"; }
 
-	for heap in mixed sparse churn; do
+	# "mixed-maps": the map read whole, as on kernels before 6.11
+	# (no PROCMAP_QUERY).
+	for heap in mixed sparse churn mixed-maps; do
 		o="$mod/dms-$heap"
-		if ! run dms "$heap" "$o.oracle" "$o.got" >"$o.out" 2>"$o.err"; then
+		envs=()
+		[ $heap = mixed-maps ] && envs=(PMF_FORCE_MAPS_READ=1)
+		if ! env "${envs[@]}" "${PMF_PYENV[@]}" "$py" "$inproc" "$mod" dms \
+			"${heap%-maps}" "$o.oracle" "$o.got" >"$o.out" 2>"$o.err"; then
 			pmf_fail "$version $heap: in-process report failed: $(head -c 600 "$o.err")"
 			ok=0
 			continue
 		fi
+		want_note=$maps_note
+		[ $heap = mixed-maps ] && want_note="read whole"
+		pmf_check "$version $heap: the map is $want_note" \
+			grep -q "^maps: .*$want_note" "$o.got.notes" || ok=0
 		pmf_want_parts "$o.oracle" || ok=0
 		pmf_same "$version $heap: in-process debugmallocstats differs from sys._debugmallocstats()" \
 			"$o.oracle.want" "$o.got" || ok=0

@@ -71,10 +71,18 @@ fake_readv(void *ctx, struct pmf__iov *iov, size_t n, struct pmf__err *e)
 	return failed;
 }
 
+static const void *
+fake_direct(void *ctx, uint64_t addr, size_t len)
+{
+	struct fake_mem *f = ctx;
+	return f->direct ? fake_mem_at(f, addr, len) : NULL;
+}
+
 static const struct pmf__mem_ops fake_ops = {
 	.name = "fake",
 	.readv = fake_readv,
 	.close = NULL,
+	.direct = fake_direct,
 };
 
 void

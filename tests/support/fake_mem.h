@@ -20,6 +20,8 @@ struct fake_mem {
 	size_t n, cap;
 	long fail_after;   /* >= 0: fail the source (ESRCH) after N reads */
 	long reads;
+	bool direct;       /* offer ranges in place (pmf__mem_direct()), as
+			      an in-process source does */
 };
 
 void fake_mem_init(struct fake_mem *f);

@@ -39,7 +39,9 @@ write_pool(struct synth_heap *h, uint64_t addr, unsigned arena_index,
 	const struct pmf__geom *g = &h->geom;
 	unsigned size = pmf__geom_size(g, p->szidx);
 	unsigned nb = pmf__geom_nblocks(g, p->szidx);
-	unsigned char *b = fake_mem_add(&h->fm, addr, PMF__PH_SIZE);
+	unsigned char *b = fake_mem_at(&h->fm, addr, PMF__PH_SIZE);
+	if (b == NULL)
+		b = fake_mem_add(&h->fm, addr, PMF__PH_SIZE);
 	put32(b + PMF__PH_COUNT, p->count);
 	uint32_t carved = p->count + 1 < nb ? p->count + 1 : nb;
 	if (carved == 0)
@@ -201,6 +203,9 @@ synth_build(const struct synth_spec *s, struct synth_heap *h)
 		put64(e + PMF__AO_POOL_ADDRESS,
 		      first + (uint64_t)a->npools * h->geom.pool_size);
 		uint32_t empty = 0;
+		if (s->whole_arenas)
+			fake_mem_add(&h->fm, a->address,
+				     (size_t)h->geom.arena_size);
 		for (unsigned j = 0; j < a->npools; j++) {
 			write_pool(h, synth_pool_addr(h, a, j), i, &a->pools[j]);
 			empty += a->pools[j].count == 0;

@@ -33,6 +33,8 @@ struct synth_spec {
 	unsigned maxarenas; /* table entries, >= narenas */
 	uint64_t ntimes, highwater;
 	int32_t map_mid, map_bot;
+	bool whole_arenas; /* each arena one region (so it can be offered in
+			      place), not just its pool headers */
 };
 
 struct synth_heap {

@@ -2,8 +2,12 @@
 /* Unit tests for src/os/maps.c. */
 #include "config.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "os/maps.h"
@@ -128,6 +132,168 @@ START_TEST(test_read_self)
 }
 END_TEST
 
+/* True when the running kernel has PROCMAP_QUERY (Linux 6.11+). */
+static bool
+kernel_can_query(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+	ck_assert_int_eq(uname(&u), 0);
+	ck_assert_int_eq(sscanf(u.release, "%u.%u", &major, &minor), 2);
+	return major > 6 || (major == 6 && minor >= 11);
+}
+
+static void
+same_map(const struct pmf__map *a, const struct pmf__map *b)
+{
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(a->start, b->start);
+	ck_assert_uint_eq(a->end, b->end);
+	ck_assert_uint_eq(a->offset, b->offset);
+	ck_assert_uint_eq(a->inode, b->inode);
+	ck_assert_uint_eq(a->dev_major, b->dev_major);
+	ck_assert_uint_eq(a->dev_minor, b->dev_minor);
+	ck_assert(a->r == b->r && a->w == b->w && a->x == b->x &&
+		  a->shared == b->shared && a->deleted == b->deleted);
+	ck_assert_str_eq(a->path, b->path);
+}
+
+/* A queried map answers what the whole map says, mapping by mapping:
+ * file mappings (one of them deleted), a private anonymous region split
+ * by mprotect into three, a shared one, the stack; not what is unmapped;
+ * and after a reset, the change. */
+START_TEST(test_query_matches_read)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char tmpl[] = "/tmp/pymfrag-test-maps.XXXXXX";
+	int fd = mkstemp(tmpl);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 4 * pg), 0);
+	char *file = mmap(NULL, (size_t)(4 * pg), PROT_READ, MAP_PRIVATE, fd,
+			  0);
+	ck_assert_ptr_ne(file, MAP_FAILED);
+	unlink(tmpl);
+	close(fd);
+	char *anon = mmap(NULL, (size_t)(3 * pg), PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(anon, MAP_FAILED);
+	ck_assert_int_eq(mprotect(anon + pg, (size_t)pg, PROT_NONE), 0);
+	char *shared = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(shared, MAP_FAILED);
+	char *gone = mmap(NULL, (size_t)pg, PROT_READ,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(gone, MAP_FAILED);
+	ck_assert_int_eq(munmap(gone, (size_t)pg), 0);
+	int here = 0;
+
+	struct pmf__maps whole, q;
+	struct pmf__err e = {0};
+	ck_assert_int_eq(pmf__maps_read(&whole, getpid(), &e), 0);
+	ck_assert_int_eq(pmf__maps_read(&q, getpid(), &e), 0);
+	if (!kernel_can_query()) {
+		ck_assert_int_eq(pmf__maps_query_open(&q, getpid(), &e),
+				 PMF_ENOTSUP);
+		ck_assert_ptr_null(q.q);
+		pmf__maps_free(&q);
+		pmf__maps_free(&whole);
+		return;
+	}
+	unsigned long gen = q.gen;
+	ck_assert_int_eq(pmf__maps_query_open(&q, getpid(), &e), 0);
+	ck_assert_ptr_nonnull(q.q);
+	ck_assert_uint_eq(q.n, 0);
+	ck_assert_uint_gt(q.gen, gen);
+
+	uint64_t probes[] = {
+		(uint64_t)(uintptr_t)file,
+		(uint64_t)(uintptr_t)file + 4 * (uint64_t)pg - 1,
+		(uint64_t)(uintptr_t)anon,
+		(uint64_t)(uintptr_t)anon + (uint64_t)pg,
+		(uint64_t)(uintptr_t)anon + 3 * (uint64_t)pg - 1,
+		(uint64_t)(uintptr_t)shared,
+		(uint64_t)(uintptr_t)&make_suite,
+		(uint64_t)(uintptr_t)&here,
+	};
+	for (size_t i = 0; i < PMF_ARRAY_SIZE(probes); i++)
+		same_map(pmf__maps_find(&q, probes[i]),
+			 pmf__maps_find(&whole, probes[i]));
+	const struct pmf__map *f = pmf__maps_find(&q, probes[0]);
+	ck_assert(f->deleted);
+	ck_assert(strstr(f->path, "pymfrag-test-maps.") != NULL);
+	ck_assert_ptr_null(pmf__maps_find(&q, (uint64_t)(uintptr_t)gone));
+	ck_assert_ptr_null(pmf__maps_find(&whole, (uint64_t)(uintptr_t)gone));
+
+	/* Asked once per mapping: the answers are kept until a reset. */
+	unsigned long asked = pmf__maps_queries(&q);
+	for (size_t i = 0; i < PMF_ARRAY_SIZE(probes); i++)
+		ck_assert_ptr_nonnull(pmf__maps_find(&q, probes[i]));
+	ck_assert_uint_eq(pmf__maps_queries(&q), asked);
+
+	/* Ranges: the same verdicts. */
+	uint64_t a = (uint64_t)(uintptr_t)anon;
+	struct {
+		uint64_t addr, len;
+		bool anon_rw;
+	} ranges[] = {
+		{a, (uint64_t)pg, true},
+		{a, 2 * (uint64_t)pg, false}, /* into the PROT_NONE page */
+		{a + 2 * (uint64_t)pg, (uint64_t)pg, true},
+		/* shared anonymous memory is "/dev/zero (deleted)" */
+		{(uint64_t)(uintptr_t)shared, (uint64_t)pg, false},
+		{(uint64_t)(uintptr_t)file, (uint64_t)pg, false},
+		{(uint64_t)(uintptr_t)gone, 8, false},
+	};
+	for (size_t i = 0; i < PMF_ARRAY_SIZE(ranges); i++) {
+		ck_assert(pmf__maps_range_is_anon_rw(&q, ranges[i].addr,
+						     ranges[i].len) ==
+			  ranges[i].anon_rw);
+		ck_assert(pmf__maps_range_is_anon_rw(&whole, ranges[i].addr,
+						     ranges[i].len) ==
+			  ranges[i].anon_rw);
+	}
+	ck_assert(pmf__maps_range_readable(&q, (uint64_t)(uintptr_t)file,
+					   4 * (uint64_t)pg));
+	ck_assert(!pmf__maps_range_readable(&q, a, 3 * (uint64_t)pg));
+
+	/* An unmapping shows after a reset, and the generation moves. */
+	ck_assert_int_eq(munmap(shared, (size_t)pg), 0);
+	gen = q.gen;
+	pmf__maps_query_reset(&q);
+	ck_assert_uint_gt(q.gen, gen);
+	ck_assert_ptr_null(pmf__maps_find(&q, (uint64_t)(uintptr_t)shared));
+	ck_assert_ptr_nonnull(pmf__maps_find(&q, a));
+
+	pmf__maps_free(&q);
+	pmf__maps_free(&whole);
+	munmap(anon, (size_t)(3 * pg));
+	munmap(file, (size_t)(4 * pg));
+}
+END_TEST
+
+/* PMF_FORCE_MAPS_READ=1 keeps the whole map (how the tests exercise
+ * kernels without PROCMAP_QUERY). */
+START_TEST(test_query_forced_off)
+{
+	struct pmf__maps m;
+	struct pmf__err e = {0};
+	ck_assert_int_eq(pmf__maps_read(&m, getpid(), &e), 0);
+	size_t n = m.n;
+	setenv("PMF_FORCE_MAPS_READ", "1", 1);
+	ck_assert_int_eq(pmf__maps_query_open(&m, getpid(), &e), PMF_ENOTSUP);
+	unsetenv("PMF_FORCE_MAPS_READ");
+	ck_assert_ptr_null(m.q);
+	ck_assert_uint_eq(m.n, n);
+	ck_assert_ptr_nonnull(pmf__maps_find(&m, (uint64_t)(uintptr_t)&make_suite));
+	/* Resetting a whole map is nothing. */
+	pmf__maps_query_reset(&m);
+	ck_assert_uint_eq(m.n, n);
+	pmf__maps_free(&m);
+	ck_assert_int_eq(pmf__maps_query_open(&m, 0, &e), PMF_ESRCH);
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -137,6 +303,8 @@ make_suite(void)
 	tcase_add_test(tc, test_find_and_ranges);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_read_self);
+	tcase_add_test(tc, test_query_matches_read);
+	tcase_add_test(tc, test_query_forced_off);
 	suite_add_tcase(s, tc);
 	return s;
 }

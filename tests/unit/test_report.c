@@ -4,9 +4,13 @@
  * hand, with interpreter selection and sink failures. */
 #include "config.h"
 
+#include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/jsonread.h"
 #include "core/json.h"
 #include "core/model.h"
 #include "core/out.h"
@@ -275,6 +279,307 @@ START_TEST(test_null_handles)
 }
 END_TEST
 
+/* The tree's events, and a parse of the JSON text, as one line each:
+ * "{", "}", "[", "]", "k KEY", "s STRING", "= NUMBER" (as a double:
+ * JSON does not tell 1 from 1.0), "t", "f", "null". */
+static int
+ev(struct pmf__sb *sb, const char *tag, const char *s, size_t len)
+{
+	pmf__sb_printf(sb, "%s", tag);
+	if (s != NULL) {
+		pmf__sb_add(sb, " ", 1);
+		pmf__sb_add(sb, s, len);
+	}
+	pmf__sb_add(sb, "\n", 1);
+	return 0;
+}
+
+static int
+ev_num(struct pmf__sb *sb, double v)
+{
+	char buf[40];
+	snprintf(buf, sizeof(buf), "%.17g", v);
+	return ev(sb, "=", buf, strlen(buf));
+}
+
+static int
+t_begin(void *a, bool array)
+{
+	return ev(a, array ? "[" : "{", NULL, 0);
+}
+static int
+t_end(void *a, bool array)
+{
+	return ev(a, array ? "]" : "}", NULL, 0);
+}
+static int
+t_key(void *a, const char *k, size_t n)
+{
+	return ev(a, "k", k, n);
+}
+static int
+t_str(void *a, const char *s, size_t n)
+{
+	return ev(a, "s", s, n);
+}
+static int
+t_u64(void *a, uint64_t v)
+{
+	return ev_num(a, (double)v);
+}
+static int
+t_i64(void *a, int64_t v)
+{
+	return ev_num(a, (double)v);
+}
+static int
+t_f64(void *a, double v)
+{
+	return ev_num(a, v);
+}
+static int
+t_bool(void *a, bool v)
+{
+	return ev(a, v ? "t" : "f", NULL, 0);
+}
+static int
+t_null(void *a)
+{
+	return ev(a, "null", NULL, 0);
+}
+
+static const struct pmf_tree_sink events = {
+	.begin = t_begin,
+	.end = t_end,
+	.key = t_key,
+	.str = t_str,
+	.u64 = t_u64,
+	.i64 = t_i64,
+	.f64 = t_f64,
+	.boolean = t_bool,
+	.null = t_null,
+};
+
+static void
+parsed_events(const struct pmf__jval *v, struct pmf__sb *sb)
+{
+	switch (v->type) {
+	case PMF__J_NULL:
+		ev(sb, "null", NULL, 0);
+		break;
+	case PMF__J_BOOL:
+		ev(sb, v->b ? "t" : "f", NULL, 0);
+		break;
+	case PMF__J_INT:
+		ev_num(sb, (double)v->i);
+		break;
+	case PMF__J_DOUBLE:
+		ev_num(sb, v->d);
+		break;
+	case PMF__J_STRING:
+		ev(sb, "s", v->str.s, v->str.len);
+		break;
+	case PMF__J_ARRAY:
+		ev(sb, "[", NULL, 0);
+		for (size_t i = 0; i < v->arr.n; i++)
+			parsed_events(&v->arr.items[i], sb);
+		ev(sb, "]", NULL, 0);
+		break;
+	case PMF__J_OBJECT:
+		ev(sb, "{", NULL, 0);
+		for (size_t i = 0; i < v->obj.n; i++) {
+			ev(sb, "k", v->obj.members[i].key,
+			   v->obj.members[i].key_len);
+			parsed_events(&v->obj.members[i].val, sb);
+		}
+		ev(sb, "}", NULL, 0);
+		break;
+	}
+}
+
+/* The JSON text of S, parsed, as events. */
+static char *
+text_events(const struct pmf_snapshot *s, const struct pmf_report_opts *o)
+{
+	int rc;
+	char *t = render(s, PMF_FORMAT_JSON, o, &rc);
+	ck_assert_int_eq(rc, 0);
+	struct pmf__jdoc *doc;
+	struct pmf__err e = {0};
+	ck_assert_msg(pmf__jparse(t, strlen(t), NULL, &doc, &e) == 0, "%s",
+		      e.msg);
+	struct pmf__sb sb = PMF__SB_INIT;
+	parsed_events(pmf__jroot(doc), &sb);
+	pmf__jfree(doc);
+	free(t);
+	return pmf__sb_steal(&sb);
+}
+
+/* A sink that counts its calls and fails the third container. */
+struct counting {
+	int calls, begins;
+};
+
+static int
+c_begin(void *a, bool array)
+{
+	struct counting *c = a;
+	(void)array;
+	c->calls++;
+	return ++c->begins == 3 ? -1 : 0;
+}
+static int
+c_end(void *a, bool array)
+{
+	(void)array;
+	((struct counting *)a)->calls++;
+	return 0;
+}
+static int
+c_text(void *a, const char *s, size_t n)
+{
+	(void)s;
+	(void)n;
+	((struct counting *)a)->calls++;
+	return 0;
+}
+static int
+c_u64(void *a, uint64_t v)
+{
+	(void)v;
+	((struct counting *)a)->calls++;
+	return 0;
+}
+static int
+c_i64(void *a, int64_t v)
+{
+	(void)v;
+	((struct counting *)a)->calls++;
+	return 0;
+}
+static int
+c_f64(void *a, double v)
+{
+	(void)v;
+	((struct counting *)a)->calls++;
+	return 0;
+}
+static int
+c_bool(void *a, bool v)
+{
+	(void)v;
+	((struct counting *)a)->calls++;
+	return 0;
+}
+static int
+c_null(void *a)
+{
+	((struct counting *)a)->calls++;
+	return 0;
+}
+
+static const struct pmf_tree_sink counting_sink = {
+	.begin = c_begin,
+	.end = c_end,
+	.key = c_text,
+	.str = c_text,
+	.u64 = c_u64,
+	.i64 = c_i64,
+	.f64 = c_f64,
+	.boolean = c_bool,
+	.null = c_null,
+};
+
+/* pmf_report_tree() hands over what a parser of the JSON text finds:
+ * every key, string (unescaped, invalid UTF-8 as U+FFFD), number and
+ * nesting, for the whole snapshot and for one interpreter; a failing
+ * callback stops it. */
+START_TEST(test_tree)
+{
+	struct pmf_snapshot *s = fake_snapshot();
+	/* Bytes from the target: a control character, an invalid byte. */
+	s->info.python.executable = "/opt/py\x01th\xffon \"3\"";
+	s->info.allocator_detail = "caf\xc3\xa9 \\ tab\there";
+	struct pmf_report_opts one = {.select_interp = true, .interp_id = 3};
+	const struct pmf_report_opts *opts[] = {NULL, &one};
+	for (size_t k = 0; k < 2; k++) {
+		struct pmf__sb sb = PMF__SB_INIT;
+		ck_assert_int_eq(pmf_report_tree(s, opts[k], &events, &sb), 0);
+		char *want = text_events(s, opts[k]);
+		ck_assert_str_eq(sb.buf, want);
+		ck_assert_ptr_nonnull(
+			strstr(sb.buf, "s /opt/py\x01th\xef\xbf\xbdon \"3\"\n"));
+		ck_assert_ptr_nonnull(strstr(sb.buf, "k utilization\n= 0.88235300000000005\n"));
+		free(want);
+		pmf__sb_free(&sb);
+	}
+	/* A callback that fails (the third begin: "python"'s object, after
+	 * the top level's and "tool"'s): PMF_EIO, and no call after it. */
+	struct counting c = {0};
+	ck_assert_int_eq(pmf_report_tree(s, NULL, &counting_sink, &c), PMF_EIO);
+	/* {, schema_version k+v, tool k, {, name k+v, version k+v, },
+	 * pid k+v, time k+v, python k, { (fails) = 16 calls. */
+	ck_assert_int_eq(c.begins, 3);
+	ck_assert_int_eq(c.calls, 16);
+	/* Bad arguments. */
+	struct pmf_tree_sink half = events;
+	half.null = NULL;
+	struct pmf__sb sb = PMF__SB_INIT;
+	ck_assert_int_eq(pmf_report_tree(s, NULL, &half, &sb), PMF_EINVAL);
+	ck_assert_int_eq(pmf_report_tree(NULL, NULL, &events, &sb), PMF_EINVAL);
+	ck_assert_int_eq(pmf_report_tree(s, NULL, NULL, &sb), PMF_EINVAL);
+	struct pmf_report_opts none = {.select_interp = true, .interp_id = 9};
+	ck_assert_int_eq(pmf_report_tree(s, &none, &events, &sb), PMF_EINVAL);
+	ck_assert_uint_eq(sb.len, 0);
+	pmf__sb_free(&sb);
+	s->info.allocator_detail = "";
+	pmf_snapshot_free(s);
+}
+END_TEST
+
+/* A program that set a locale with a decimal comma (Python's
+ * locale.setlocale(LC_ALL, "") under LANG=de_DE.UTF-8) still gets JSON
+ * and exposition numbers with a point, and keeps its locale. */
+START_TEST(test_comma_locale)
+{
+	char dir[] = "/tmp/pymfrag-test-locale.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd),
+		 "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1",
+		 dir);
+	ck_assert_msg(system(cmd) == 0,
+		      "localedef cannot build de_DE.UTF-8: install the Debian "
+		      "package locales");
+	setenv("LOCPATH", dir, 1);
+	ck_assert_ptr_nonnull(setlocale(LC_ALL, "de_DE.UTF-8"));
+	ck_assert_str_eq(localeconv()->decimal_point, ",");
+
+	struct pmf_snapshot *s = fake_snapshot();
+	int rc;
+	char *t = render(s, PMF_FORMAT_JSON, NULL, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(t, "\"utilization\": 0.882353"));
+	free(t);
+	t = render(s, PMF_FORMAT_PROMETHEUS, NULL, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_null(strstr(t, "0,"));
+	free(t);
+	struct pmf__sb sb = PMF__SB_INIT;
+	ck_assert_int_eq(pmf_report_tree(s, NULL, &events, &sb), 0);
+	ck_assert_ptr_nonnull(strstr(sb.buf, "k utilization\n= 0"));
+	ck_assert_ptr_null(strstr(sb.buf, "= 0,"));
+	pmf__sb_free(&sb);
+	pmf_snapshot_free(s);
+	/* The program's locale is its own again. */
+	ck_assert_str_eq(localeconv()->decimal_point, ",");
+	setlocale(LC_ALL, "C");
+	unsetenv("LOCPATH");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -285,6 +590,9 @@ make_suite(void)
 	tcase_add_test(tc, test_json_writer);
 	tcase_add_test(tc, test_formats);
 	tcase_add_test(tc, test_null_handles);
+	tcase_add_test(tc, test_tree);
+	tcase_add_test(tc, test_comma_locale);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -165,6 +165,69 @@ START_TEST(test_every_layout)
 }
 END_TEST
 
+/* A source that offers memory in place (in-process) gets the same walk
+ * as one read in batches: statistics, arena summaries and pool records,
+ * on every layout, with a torn pool too. */
+START_TEST(test_in_place_same)
+{
+	size_t n;
+	const struct pmf__layout *l = &pmf__layout_all(&n)[_i];
+	struct synth_spec spec;
+	struct synth_heap h;
+	make_spec(l, &spec);
+	spec.whole_arenas = true;
+	synth_build(&spec, &h);
+	for (int torn = 0; torn < 2; torn++) {
+		if (torn)
+			put32(fake_mem_at(&h.fm,
+					  synth_pool_addr(&h, &arenas[1], 7),
+					  48) +
+				      PMF__PH_COUNT,
+			      5000);
+		struct pmf_interp_stats got[2];
+		struct pmf__walk w[2];
+		memset(got, 0, sizeof(got));
+		struct pmf__err e = {0};
+		uint64_t calls[2];
+		for (int d = 0; d < 2; d++) {
+			h.fm.direct = d;
+			struct pmf__state st = {0};
+			memset(&w[d], 0, sizeof(w[d]));
+			w[d].out = &got[d];
+			w[d].keep_pools = true;
+			ck_assert_int_eq(pmf__state_read(&h.mem, &h.ref,
+							 &h.geom, &st, &e),
+					 0);
+			calls[d] = h.mem.calls;
+			ck_assert_int_eq(pmf__walk(&h.mem, &st, &h.geom, false,
+						   &w[d], &e),
+					 0);
+			calls[d] = h.mem.calls - calls[d];
+			pmf__state_free(&st);
+		}
+		/* In place, the pool headers take no read at all. */
+		ck_assert_uint_lt(calls[1], calls[0]);
+		ck_assert_uint_eq(got[0].pools_failed_validation, torn);
+		ck_assert_mem_eq(&got[0].classes, &got[1].classes,
+				 sizeof(got[0].classes));
+		ck_assert_mem_eq(&got[0].bytes, &got[1].bytes,
+				 sizeof(got[0].bytes));
+		ck_assert_uint_eq(w[0].pools_read, w[1].pools_read);
+		ck_assert_uint_eq(w[0].pools_bad, w[1].pools_bad);
+		ck_assert_uint_eq(w[0].narenas, w[1].narenas);
+		ck_assert_mem_eq(w[0].arenas, w[1].arenas,
+				 w[0].narenas * sizeof(*w[0].arenas));
+		ck_assert_uint_eq(w[0].npools, w[1].npools);
+		ck_assert_mem_eq(w[0].pools, w[1].pools,
+				 w[0].npools * sizeof(*w[0].pools));
+		ck_assert_str_eq(w[0].problem, w[1].problem);
+		pmf__walk_free(&w[0]);
+		pmf__walk_free(&w[1]);
+	}
+	synth_free(&h);
+}
+END_TEST
+
 /* A pool that changes under a non-blocking read is left out and counted;
  * with the target stopped it means "retry". */
 START_TEST(test_torn_pool)
@@ -428,6 +491,7 @@ make_suite(void)
 	Suite *s = suite_create("walk");
 	TCase *tc = tcase_create("walk");
 	tcase_add_loop_test(tc, test_every_layout, 0, (int)n);
+	tcase_add_loop_test(tc, test_in_place_same, 0, (int)n);
 	tcase_add_test(tc, test_torn_pool);
 	tcase_add_test(tc, test_unreadable_pool);
 	tcase_add_test(tc, test_state_checks);

@@ -50,6 +50,8 @@ def run_dms(pymfrag, oracle, out):
     os.dup2(saved, 2)
     with open(out, "w") as f:
         f.write(r)
+    with open(out + ".notes", "w") as f:
+        f.write(pymfrag.notes())
 
 
 def run_json(pymfrag, out):
@@ -159,6 +161,7 @@ def run_api(pymfrag, outdir):
     expect_error(TypeError, pymfrag.stats, format="json")
     expect_error(TypeError, pymfrag.report, bogus=1)
     expect_error(ZeroDivisionError, pymfrag.stats, analysis=BadBool())
+    assert "maps: " in pymfrag.notes(), pymfrag.notes()
     assert issubclass(pymfrag.Error, RuntimeError)
     assert pymfrag.__version__
     # A fork child takes its own snapshot, not its parent's.
