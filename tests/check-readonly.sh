@@ -7,6 +7,9 @@
 #  - every open() in the library is O_RDONLY (so /proc/PID/mem, maps,
 #    pagemap... are only ever opened for reading), no fopen for writing;
 #  - every kill() sends signal 0 (an existence probe, not a signal);
+#  - every ioctl() in the library asks PROCMAP_QUERY (a question about
+#    one mapping, on a maps file opened read-only), and only mapquery.o
+#    imports ioctl;
 #  - no object of the library imports process_vm_writev or a write
 #    system call wrapper (write, pwrite, writev...); only freeze.o calls
 #    ptrace; the library and the program import process_vm_writev
@@ -68,11 +71,20 @@ else
 		u=$(nm -u "$o" | awk '{ print $2 }')
 		bad=$(grep -xE 'process_vm_writev|write|pwrite|pwrite64|pwritev|pwritev2|writev|__write_chk' <<<"$u")
 		[ -z "$bad" ] || problem "$(basename "$o") imports $bad"
+		if grep -qx ioctl <<<"$u" && [[ $o != *mapquery.o ]]; then
+			problem "$(basename "$o") calls ioctl: only mapquery.o may"
+		fi
 		if grep -qx ptrace <<<"$u" && [[ $o != *freeze.o ]] && [[ $o != *unwind.o ]]; then
 			problem "$(basename "$o") calls ptrace: only freeze.o (and unwind.o) may"
 		fi
 	done
 fi
+# ioctl(): the memory map's one question, nothing else.
+nioctl=0
+while read -r line; do
+	nioctl=$((nioctl + 1))
+	grep -q 'PROCMAP_QUERY' <<<"$line" || problem "ioctl() other than PROCMAP_QUERY: $line"
+done < <(grep -rnE --include='*.c' '(^|[^_a-z])ioctl\(' "$src"/base "$src"/os "$src"/py "$src"/core)
 # The installed library and the program.
 for bin in "$TESTS_BUILDDIR/../.libs/libpymfrag.so" "$PYMFRAG"; do
 	syms=$(nm -D "$bin" 2>/dev/null; nm "$bin" 2>/dev/null)
@@ -83,5 +95,5 @@ for bin in "$TESTS_BUILDDIR/../.libs/libpymfrag.so" "$PYMFRAG"; do
 		problem "$bin imports process_vm_writev"
 	fi
 done
-echo "check-readonly: $nptrace ptrace calls and $nopen opens checked, $fails problems"
+echo "check-readonly: $nptrace ptrace calls, $nopen opens and $nioctl ioctls checked, $fails problems"
 [ $fails = 0 ]

@@ -12,12 +12,24 @@
 #include "py/pytarget.h"
 #include "py/walk.h"
 
+/* What an in-process handle knows of its map between snapshots, where
+ * the map can only be read whole (core/self.c). */
+struct pmf__self_maps {
+	bool known;          /* KEY and the trusted arenas are from a walk
+				with a fresh map */
+	uint64_t key[4];     /* the arena table and counters then */
+	uint64_t pending[4]; /* this snapshot's, to keep if it succeeds */
+	bool record;         /* this snapshot read the map afresh */
+	bool keep;           /* this snapshot reads no map */
+};
+
 struct pmf_target {
 	struct pmf__pyt pyt;
 	bool opened;      /* pmf_target_open() succeeded */
 	bool attempted;   /* pmf_target_open() was called */
 	bool py_known;    /* py below is filled */
 	bool self;        /* opened with pmf_target_open_self() */
+	struct pmf__self_maps selfmaps;
 	struct pmf_python py;
 	struct pmf__freeze freeze;
 	struct pmf__guard guard;
@@ -63,6 +75,10 @@ int pmf__target_open(pmf_target *t, pid_t pid, bool self,
  * pid) and turns the thread stop off (in-process there is nothing to
  * stop: the caller holds the GIL).  Returns 0 or a PMF code. */
 int pmf__self_prepare(pmf_target *t, unsigned *flags);
+
+/* Called after a snapshot S of T succeeded: an in-process handle whose
+ * map is read whole remembers the arenas the fresh map showed. */
+void pmf__self_done(pmf_target *t, const struct pmf_snapshot *s);
 
 /* Fills the public interpreter description from an opened pytarget. */
 void pmf__python_fill(struct pmf_python *py, const struct pmf__pyt *t);

@@ -5,10 +5,25 @@
  * thread stop.  Memory is copied directly only where a load cannot fault
  * (os/mem_self.c) and read through the kernel elsewhere, so that a bad
  * pointer is an error rather than a SIGSEGV in the caller.
+ *
+ * Knowing where a load cannot fault takes a current memory map.  Linux
+ * 6.11+ answers for one mapping at a time, cheaply (os/mapquery.c).
+ * Older kernels only give the whole /proc/self/maps, whose text costs
+ * more than the walk; there the map is read afresh only when the
+ * allocator's arenas may have changed.  They cannot have while the arena
+ * table's address and size and the counters of arenas allocated
+ * (ntimes, which only grows) and current (ncur) are as a walk with a
+ * fresh map saw them: the allocator is the only one to map or unmap an
+ * arena, and it does so under the GIL the caller holds.  Such a snapshot
+ * copies directly only inside those arenas (the ones the fresh map
+ * showed) and reads everything else, the C heap above all, through the
+ * kernel.
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/model.h"
@@ -46,6 +61,70 @@ pmf_target_open_self(pmf_target *t, const struct pmf_target_opts *opts)
 	return 0;
 }
 
+/* The main state's arena table address and size and its arena counters,
+ * read through the kernel into KEY.  False when one is not known or not
+ * readable: the map is then read afresh. */
+static bool
+arena_key(pmf_target *t, uint64_t key[4])
+{
+	const struct pmf__state_ref *r = &t->pyt.main;
+	if (r->arenas == 0 || r->maxarenas == 0 || r->ncur == 0 ||
+	    r->ntimes == 0)
+		return false;
+	uint32_t max = 0;
+	struct pmf__iov iov[4] = {
+		{.addr = r->arenas, .buf = &key[0], .len = 8},
+		{.addr = r->maxarenas, .buf = &max, .len = 4},
+		{.addr = r->ncur, .buf = &key[2], .len = 8},
+		{.addr = r->ntimes, .buf = &key[3], .len = 8},
+	};
+	if (pmf__mem_readv(&t->pyt.mem, iov, 4, NULL) != 0)
+		return false;
+	key[1] = max;
+	return true;
+}
+
+/* Decides how this snapshot reads a map that comes only whole: keep the
+ * last one when the arenas are as its walk saw them, else read it. */
+static enum pmf__self_mode
+whole_map_mode(pmf_target *t)
+{
+	struct pmf__self_maps *sm = &t->selfmaps;
+	sm->keep = sm->record = false;
+	if (!arena_key(t, sm->pending)) {
+		sm->known = false;
+		return PMF__SELF_MAPS;
+	}
+	if (sm->known && memcmp(sm->key, sm->pending, sizeof(sm->key)) == 0) {
+		sm->keep = true;
+		return PMF__SELF_ARENAS;
+	}
+	sm->known = false;
+	sm->record = true;
+	return PMF__SELF_MAPS;
+}
+
+void
+pmf__self_done(pmf_target *t, const struct pmf_snapshot *s)
+{
+	struct pmf__self_maps *sm = &t->selfmaps;
+	if (!t->self || !sm->record || s->n != 1 || !s->interps[0].is_main)
+		return;
+	sm->record = false;
+	const struct pmf__interp_data *d = &s->data[0];
+	uint64_t *starts = malloc((d->narenas + 1) * sizeof(*starts));
+	if (starts == NULL)
+		return;
+	for (size_t i = 0; i < d->narenas; i++)
+		starts[i] = d->arenas[i].address;
+	if (pmf__mem_self_trust(&t->pyt.mem, starts, d->narenas,
+				t->pyt.geom.arena_size) == 0) {
+		memcpy(sm->key, sm->pending, sizeof(sm->key));
+		sm->known = true;
+	}
+	free(starts);
+}
+
 /* True when this process has an obmalloc state besides the main one:
  * a 3.12+ subinterpreter with its own allocator, and its own GIL, whose
  * arenas can come and go while we hold ours. */
@@ -76,12 +155,19 @@ pmf__self_prepare(pmf_target *t, unsigned *flags)
 	*flags |= PMF_SNAP_NONBLOCKING;
 	/* Direct copies need a current map and nobody else allocating.
 	 * They are turned on only for a snapshot that walks, which re-reads
-	 * the map before its first read; counting the states (3.12+) reads
-	 * through the kernel, and another interpreter's own state turns
-	 * them off. */
-	pmf__mem_self_direct(&t->pyt.mem, false);
-	pmf__mem_self_direct(&t->pyt.mem,
-			     t->pyt.have_main && !other_states(t));
+	 * the map before its first read (or, see above, need not); counting
+	 * the states (3.12+) and reading the arena key go through the
+	 * kernel, and another interpreter's own state turns them off. */
+	struct pmf__self_maps *sm = &t->selfmaps;
+	sm->keep = sm->record = false;
+	pmf__mem_self_mode(&t->pyt.mem, PMF__SELF_KERNEL);
+	if (!t->pyt.have_main || other_states(t)) {
+		sm->known = false;
+		return 0;
+	}
+	pmf__mem_self_mode(&t->pyt.mem, t->pyt.maps.q != NULL
+						? PMF__SELF_MAPS
+						: whole_map_mode(t));
 	return 0;
 }
 

@@ -250,8 +250,9 @@ one_pass(pmf_target *t, struct pmf_snapshot *s, struct want *wt,
 	uint64_t t0 = pmf__now_ns();
 	s->info.time_unix_ns = pmf__wall_ns();
 	/* Arenas are mmapped and unmapped between snapshots: the maps the
-	 * checks use must be as new as the state. */
-	rc = pmf__pyt_refresh_maps(pt, e);
+	 * checks use must be as new as the state (an in-process handle
+	 * knows when its arenas have not changed: core/self.c). */
+	rc = t->selfmaps.keep ? 0 : pmf__pyt_refresh_maps(pt, e);
 	long n = rc < 0 ? rc : pmf__interps(pt, refs, MAX_STATES, e);
 	if (n < 0) {
 		rc = (int)n;
@@ -506,6 +507,7 @@ pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
 		pmf_snapshot_free(s);
 		return rc;
 	}
+	pmf__self_done(t, s);
 	*out = s;
 	return 0;
 }

@@ -138,7 +138,7 @@ pmf__mapq_open(pid_t pid, struct pmf__mapq **out, struct pmf__err *e)
 	if (force != NULL && strcmp(force, "1") == 0)
 		return pmf__err_set(e, PMF_ENOTSUP,
 				    "PMF_FORCE_MAPS_READ=1: the map is read "
-				    "whole");
+				    "whole when the arenas change");
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -153,7 +153,7 @@ pmf__mapq_open(pid_t pid, struct pmf__mapq **out, struct pmf__err *e)
 		return pmf__err_set(e, PMF_ENOTSUP,
 				    "the kernel cannot be asked for one "
 				    "mapping (PROCMAP_QUERY: %s): the map is "
-				    "read whole",
+				    "read whole when the arenas change",
 				    strerror(-rc));
 	}
 	struct pmf__mapq *q = calloc(1, sizeof(*q));

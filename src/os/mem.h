@@ -58,17 +58,30 @@ int pmf__mem_open_self(struct pmf__mem *m, struct pmf__err *e);
  * the caller keeps current - shows that a load cannot fault: anonymous
  * memory, and the writable data of the file mapped in [IMG_START,
  * IMG_END) (the interpreter); through the kernel elsewhere.  Direct
- * copies start off: see pmf__mem_self_direct().  For in-process
+ * copies start off: see pmf__mem_self_mode().  For in-process
  * snapshots taken with the GIL held (see mem_self.c). */
 int pmf__mem_open_self_direct(struct pmf__mem *m,
 			      const struct pmf__maps *maps,
 			      uint64_t img_start, uint64_t img_end,
 			      struct pmf__err *e);
 
-/* Turns direct copies of a pmf__mem_open_self_direct() source on or off
- * (no effect on other sources).  On only while nothing can unmap what the
- * maps show. */
-void pmf__mem_self_direct(struct pmf__mem *m, bool on);
+/* How a pmf__mem_open_self_direct() source reads (no effect on other
+ * sources). */
+enum pmf__self_mode {
+	PMF__SELF_KERNEL, /* everything through the kernel */
+	/* Directly where the map shows a load cannot fault: only while
+	 * nothing can unmap what the map shows. */
+	PMF__SELF_MAPS,
+	/* Directly only inside the ranges of pmf__mem_self_trust(): only
+	 * while they are certain to stay mapped. */
+	PMF__SELF_ARENAS,
+};
+void pmf__mem_self_mode(struct pmf__mem *m, enum pmf__self_mode mode);
+
+/* The ranges [STARTS[i], STARTS[i] + LEN) PMF__SELF_ARENAS reads directly
+ * (copied).  0 or PMF_ENOMEM. */
+int pmf__mem_self_trust(struct pmf__mem *m, const uint64_t *starts, size_t n,
+			uint64_t len);
 
 /* True when the source of M fell back to (or was forced onto)
  * /proc/PID/mem. */

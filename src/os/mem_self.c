@@ -19,7 +19,13 @@
  * Direct copies are only safe while nobody unmaps what the map shows,
  * which the caller guarantees by holding the GIL and turning them on
  * only when no other interpreter has an allocator (and a GIL) of its
- * own (pmf__mem_self_direct()).
+ * own (pmf__mem_self_mode()).
+ *
+ * Where the map can only be read whole (kernels before 6.11), reading
+ * it costs more than the walk; PMF__SELF_ARENAS then copies directly
+ * only inside a list of ranges the caller vouches for without a map (the
+ * allocator's arenas, unchanged since a map showed them, see
+ * core/self.c) and reads everything else through the kernel.
  */
 #include "config.h"
 
@@ -35,7 +41,11 @@ struct self_direct {
 	struct pmf__mem kernel; /* the fallback: process_vm_readv */
 	const struct pmf__maps *maps;
 	uint64_t img_start, img_end; /* the interpreter image's mappings */
-	bool on;
+	enum pmf__self_mode mode;
+	/* PMF__SELF_ARENAS: sorted starts of ranges of TRUST_LEN bytes. */
+	uint64_t *trust;
+	size_t ntrust;
+	uint64_t trust_len;
 	/* The last run of loadable mappings found, [lo, hi), while the map
 	 * is generation GEN: pool headers come by the thousand from a few
 	 * runs, each then checked with two compares. */
@@ -74,12 +84,30 @@ remember(struct self_direct *s, uint64_t addr, uint64_t end)
 	s->hi = hi;
 }
 
+/* [ADDR, END) inside one of the vouched-for ranges. */
+static bool
+trusted(const struct self_direct *s, uint64_t addr, uint64_t end)
+{
+	size_t lo = 0, hi = s->ntrust;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->trust[mid] <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* trust[lo - 1] is the last start at or below ADDR. */
+	return lo > 0 && end - s->trust[lo - 1] <= s->trust_len;
+}
+
 static bool
 direct_ok(struct self_direct *s, uint64_t addr, size_t len)
 {
 	uint64_t end;
 	if (len == 0 || PMF_ADD_OVERFLOW(addr, (uint64_t)len, &end))
 		return false;
+	if (s->mode == PMF__SELF_ARENAS)
+		return trusted(s, addr, end);
 	if (s->gen == s->maps->gen && s->hi > s->lo && addr >= s->lo &&
 	    end <= s->hi)
 		return true;
@@ -93,7 +121,7 @@ static long
 self_readv(void *ctx, struct pmf__iov *iov, size_t n, struct pmf__err *e)
 {
 	struct self_direct *s = ctx;
-	if (!s->on)
+	if (s->mode == PMF__SELF_KERNEL)
 		return pmf__mem_readv(&s->kernel, iov, n, e);
 	long failed = 0;
 	size_t i = 0;
@@ -128,7 +156,7 @@ static const void *
 self_direct(void *ctx, uint64_t addr, size_t len)
 {
 	struct self_direct *s = ctx;
-	if (!s->on || !direct_ok(s, addr, len))
+	if (s->mode == PMF__SELF_KERNEL || !direct_ok(s, addr, len))
 		return NULL;
 	return (const void *)(uintptr_t)addr;
 }
@@ -138,6 +166,7 @@ self_close(void *ctx)
 {
 	struct self_direct *s = ctx;
 	pmf__mem_close(&s->kernel);
+	free(s->trust);
 	free(s);
 }
 
@@ -184,8 +213,41 @@ pmf__mem_open_self_direct(struct pmf__mem *m, const struct pmf__maps *maps,
 #endif
 
 void
-pmf__mem_self_direct(struct pmf__mem *m, bool on)
+pmf__mem_self_mode(struct pmf__mem *m, enum pmf__self_mode mode)
 {
-	if (m->ops == &self_direct_ops)
-		((struct self_direct *)m->ctx)->on = on && DIRECT_ALLOWED;
+	if (m->ops != &self_direct_ops)
+		return;
+	struct self_direct *s = m->ctx;
+	s->mode = DIRECT_ALLOWED ? mode : PMF__SELF_KERNEL;
+	/* What the last mode concluded holds no more. */
+	s->hi = s->lo = 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int
+pmf__mem_self_trust(struct pmf__mem *m, const uint64_t *starts, size_t n,
+		    uint64_t len)
+{
+	if (m->ops != &self_direct_ops)
+		return 0;
+	struct self_direct *s = m->ctx;
+	uint64_t *v = NULL;
+	if (n > 0) {
+		v = malloc(n * sizeof(*v));
+		if (v == NULL)
+			return PMF_ENOMEM;
+		memcpy(v, starts, n * sizeof(*v));
+		qsort(v, n, sizeof(*v), cmp_u64);
+	}
+	free(s->trust);
+	s->trust = v;
+	s->ntrust = n;
+	s->trust_len = len;
+	return 0;
 }

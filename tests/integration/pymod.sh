@@ -57,6 +57,31 @@ sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Pyth
 			"$o.oracle.want" "$o.got" || ok=0
 	done
 
+	# One handle over arenas that come and go, the map asked per
+	# mapping and read whole (which keeps it while the arenas stay).
+	for maps in query whole; do
+		d="$mod/loop-$maps"
+		mkdir -p "$d"
+		envs=()
+		[ $maps = whole ] && envs=(PMF_FORCE_MAPS_READ=1)
+		if ! env "${envs[@]}" "${PMF_PYENV[@]}" "$py" "$inproc" "$mod" \
+			dmsloop mixed "$d" 12 >"$d.out" 2>"$d.err"; then
+			pmf_fail "$version loop ($maps): failed: $(head -c 600 "$d.err")"
+			ok=0
+			continue
+		fi
+		bad=0
+		for ((r = 0; r < 12; r++)); do
+			pmf_want_parts "$d/$r.oracle" || bad=1
+			cmp -s "$d/$r.oracle.want" "$d/$r.got" || {
+				bad=1
+				diff "$d/$r.oracle.want" "$d/$r.got" | head -10
+			}
+		done
+		pmf_check "$version loop ($maps): 12 snapshots as arenas come and go equal sys._debugmallocstats()" \
+			test $bad = 0 || ok=0
+	done
+
 	# stats() against the outside view of the same quiescent process.
 	j="$mod/json"
 	# env execs the interpreter: $! is its pid.

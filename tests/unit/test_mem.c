@@ -163,8 +163,13 @@ START_TEST(test_self_direct)
 
 	ck_assert_int_eq(pmf__maps_read(&maps, getpid(), &e), 0);
 	ck_assert_int_eq(pmf__mem_open_self_direct(&m, &maps, 0, 0, &e), 0);
-	for (int on = 0; on < 2; on++) {
-		pmf__mem_self_direct(&m, on);
+	/* Through the kernel, directly with the map read whole, directly
+	 * with the map asked per mapping (where the kernel can). */
+	for (int mode = 0; mode < 3; mode++) {
+		if (mode == 2 && pmf__maps_query_open(&maps, getpid(), &e) < 0)
+			ck_assert_int_eq(e.code, PMF_ENOTSUP);
+		pmf__mem_self_mode(&m, mode == 0 ? PMF__SELF_KERNEL
+						 : PMF__SELF_MAPS);
 		unsigned char buf[64];
 		ck_assert_int_eq(pmf__mem_read(&m, (uintptr_t)heap + 40, buf,
 					       64, &e),
@@ -191,6 +196,71 @@ START_TEST(test_self_direct)
 }
 END_TEST
 
+/* PMF__SELF_ARENAS: the vouched-for ranges are read in place without a
+ * look at the map (so a range vouched for wrongly faults: the caller's
+ * promise is what makes it safe), everything else through the kernel. */
+START_TEST(test_self_arenas)
+{
+	struct pmf__maps maps = {0};
+	struct pmf__mem m;
+	struct pmf__err e = {0};
+	fill_pattern();
+	unsigned char *mine = malloc(8192);
+	ck_assert(mine != NULL);
+	memcpy(mine, pattern, 8192);
+	void *guard = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	ck_assert(guard != MAP_FAILED);
+	ck_assert_int_eq(pmf__maps_read(&maps, getpid(), &e), 0);
+	ck_assert_int_eq(pmf__mem_open_self_direct(&m, &maps, 0, 0, &e), 0);
+	uint64_t a = (uintptr_t)mine;
+	uint64_t starts[] = {a + 4096, a};
+	ck_assert_int_eq(pmf__mem_self_trust(&m, starts, 2, 2048), 0);
+	pmf__mem_self_mode(&m, PMF__SELF_ARENAS);
+	/* A sanitized build reads through the kernel only. */
+	bool direct = pmf__mem_direct(&m, a, 16) != NULL;
+	if (direct) {
+		ck_assert_ptr_eq(pmf__mem_direct(&m, a + 4096 + 100, 1948),
+				 mine + 4096 + 100);
+		/* Past a range's end, or between ranges: not in place. */
+		ck_assert_ptr_null(pmf__mem_direct(&m, a + 2000, 100));
+		ck_assert_ptr_null(pmf__mem_direct(&m, a + 3000, 16));
+	}
+	ck_assert_ptr_null(pmf__mem_direct(&m, (uintptr_t)guard, 16));
+	unsigned char buf[256];
+	uint64_t at[] = {a, a + 1990, a + 3000, a + 4096 + 1800};
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert_int_eq(pmf__mem_read(&m, at[i], buf, sizeof(buf), &e),
+				 0);
+		ck_assert_mem_eq(buf, pattern + (at[i] - a), sizeof(buf));
+	}
+	/* Not vouched for: the kernel says it is not readable. */
+	ck_assert_int_eq(pmf__mem_read(&m, (uintptr_t)guard, buf, 16, &e),
+			 PMF_EFAULT);
+	m.elements = 0;
+	check_source(&m);
+	/* Vouched for wrongly: loaded from, and it faults (in a child). */
+	uint64_t g = (uintptr_t)guard;
+	ck_assert_int_eq(pmf__mem_self_trust(&m, &g, 1, 4096), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int rc = pmf__mem_read(&m, g, buf, 16, &e);
+		_exit(rc == PMF_EFAULT ? 7 : 8);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	if (direct)
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+	else
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+	pmf__mem_close(&m);
+	pmf__maps_free(&maps);
+	munmap(guard, 4096);
+	free(mine);
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -200,6 +270,7 @@ make_suite(void)
 	tcase_add_test(tc, test_procfs_fallback);
 	tcase_add_test(tc, test_remote_child);
 	tcase_add_test(tc, test_self_direct);
+	tcase_add_test(tc, test_self_arenas);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,10 @@
 #   python inproc.py MODDIR json HEAP OUT
 #       prints "ready", waits for SIGUSR1 (the harness takes its
 #       out-of-process report meanwhile), then stats() into OUT as JSON.
+#   python inproc.py MODDIR dmsloop HEAP OUTDIR ROUNDS
+#       ROUNDS times: grow or shrink the heap by whole arenas (or leave
+#       it), then the pair of "dms" into OUTDIR/N.oracle and OUTDIR/N.got:
+#       a handle kept across arenas that come and go.
 #   python inproc.py MODDIR leak HEAP CALLS
 #       stats() CALLS times; fails if the process grew (see below).
 #   python inproc.py MODDIR api HEAP OUTDIR
@@ -51,6 +55,37 @@ def run_dms(pymfrag, oracle, out):
     with open(out, "w") as f:
         f.write(r)
     with open(out + ".notes", "w") as f:
+        f.write(pymfrag.notes())
+
+
+class Blob(object):
+    __slots__ = ("a", "b", "c")
+
+
+def run_dmsloop(pymfrag, outdir, rounds):
+    pymfrag.report("debugmallocstats")
+    stats = sys._debugmallocstats
+    rep = pymfrag.report
+    saved = os.dup(2)
+    grown = []
+    for i in range(rounds):
+        # Three rounds in four change the arenas: some 3 MiB of new
+        # objects (new arenas), or the last such batch freed (its arenas
+        # unmapped); every fourth leaves them as they are.
+        if i % 4 == 1 and grown:
+            grown.pop()
+        elif i % 4 != 3:
+            grown.append([Blob() for _ in range(48000)])
+        path = os.path.join(outdir, "%d.oracle" % i)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 2)
+        stats()
+        r = rep("debugmallocstats")
+        os.dup2(saved, 2)
+        os.close(fd)
+        with open(os.path.join(outdir, "%d.got" % i), "w") as f:
+            f.write(r)
+    with open(os.path.join(outdir, "notes"), "w") as f:
         f.write(pymfrag.notes())
 
 
@@ -184,6 +219,8 @@ def main():
         run_dms(pymfrag, sys.argv[4], sys.argv[5])
     elif mode == "json":
         run_json(pymfrag, sys.argv[4])
+    elif mode == "dmsloop":
+        run_dmsloop(pymfrag, sys.argv[4], int(sys.argv[5]))
     elif mode == "api":
         run_api(pymfrag, sys.argv[4])
     elif mode == "leak":
