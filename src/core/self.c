@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * self.c - snapshots a process takes of itself (pmf_target_open_self(),
- * pmf_snapshot_self()).  The caller holds the GIL, so the walk needs no
- * thread stop.  Memory is copied directly only where a load cannot fault
+ * self.c - handles on the calling process (pmf_target_open_self()), and
+ * what each snapshot of one does first and last (pmf_snapshot_self() is
+ * in snapshot.c).  The caller holds the GIL, so the walk needs no thread
+ * stop.  Memory is copied directly only where a load cannot fault
  * (os/mem_self.c) and read through the kernel elsewhere, so that a bad
  * pointer is an error rather than a SIGSEGV in the caller.
  *
@@ -169,36 +170,4 @@ pmf__self_prepare(pmf_target *t, unsigned *flags)
 						? PMF__SELF_MAPS
 						: whole_map_mode(t));
 	return 0;
-}
-
-int
-pmf_snapshot_self(const struct pmf_snapshot_opts *opts, pmf_snapshot **out,
-		  char *errbuf, size_t errlen)
-{
-	int rc;
-	const char *msg;
-	if (out == NULL) {
-		rc = PMF_EINVAL;
-		msg = "pmf_snapshot_self: OUT is NULL";
-		goto fail;
-	}
-	pmf_target *t = pmf_target_new();
-	if (t == NULL) {
-		rc = PMF_ENOMEM;
-		msg = "out of memory";
-		goto fail;
-	}
-	rc = pmf_target_open_self(t, NULL);
-	if (rc == 0)
-		rc = pmf_snapshot_take_opts(t, opts, out);
-	if (rc < 0 && errbuf != NULL && errlen > 0) {
-		const char *m = pmf_target_errmsg(t);
-		snprintf(errbuf, errlen, "%s", m[0] ? m : pmf_strerror(rc));
-	}
-	pmf_target_free(t);
-	return rc;
-fail:
-	if (errbuf != NULL && errlen > 0)
-		snprintf(errbuf, errlen, "%s", msg);
-	return rc;
 }

@@ -535,3 +535,36 @@ pmf_snapshot_interp(const pmf_snapshot *s, size_t i)
 		return NULL;
 	return &s->interps[i];
 }
+
+/* Open, snapshot, close: the one-call form for the calling process. */
+int
+pmf_snapshot_self(const struct pmf_snapshot_opts *opts, pmf_snapshot **out,
+		  char *errbuf, size_t errlen)
+{
+	int rc;
+	const char *msg;
+	if (out == NULL) {
+		rc = PMF_EINVAL;
+		msg = "pmf_snapshot_self: OUT is NULL";
+		goto fail;
+	}
+	pmf_target *t = pmf_target_new();
+	if (t == NULL) {
+		rc = PMF_ENOMEM;
+		msg = "out of memory";
+		goto fail;
+	}
+	rc = pmf_target_open_self(t, NULL);
+	if (rc == 0)
+		rc = pmf_snapshot_take_opts(t, opts, out);
+	if (rc < 0 && errbuf != NULL && errlen > 0) {
+		const char *m = pmf_target_errmsg(t);
+		snprintf(errbuf, errlen, "%s", m[0] ? m : pmf_strerror(rc));
+	}
+	pmf_target_free(t);
+	return rc;
+fail:
+	if (errbuf != NULL && errlen > 0)
+		snprintf(errbuf, errlen, "%s", msg);
+	return rc;
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * names.c - names of the public enumerations, and their parsers.
+ * names.c - names of the public enumerations, and their parsers: every
+ * layer speaks them (the locator logs its method by name).
  */
 #include "config.h"
 
