@@ -17,8 +17,8 @@
  * fresh map saw them: the allocator is the only one to map or unmap an
  * arena, and it does so under the GIL the caller holds.  Such a snapshot
  * copies directly only inside those arenas (the ones the fresh map
- * showed) and reads everything else, the C heap above all, through the
- * kernel.
+ * showed) and the interpreter's own data and bss (mapped while it runs),
+ * and reads everything else, the C heap above all, through the kernel.
  */
 #include "config.h"
 
@@ -105,6 +105,28 @@ whole_map_mode(pmf_target *t)
 	return PMF__SELF_MAPS;
 }
 
+/* The interpreter image's writable segments (data and bss), which stay
+ * mapped as long as the interpreter runs, into R; returns how many. */
+static size_t
+image_data(const pmf_target *t, struct pmf__range *r, size_t max)
+{
+	const struct pmf__module *mod = &t->pyt.img.mod;
+	size_t n = 0;
+	for (size_t i = 0; i < mod->elf.phnum && n < max; i++) {
+		const Elf64_Phdr *ph = &mod->elf.ph[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W) ||
+		    ph->p_memsz == 0)
+			continue;
+		uint64_t lo = pmf__module_addr(mod, ph->p_vaddr), hi;
+		if (PMF_ADD_OVERFLOW(lo, ph->p_memsz, &hi))
+			continue;
+		r[n++] = (struct pmf__range){lo, hi};
+	}
+	return n;
+}
+
+#define MAX_SEGMENTS 8
+
 void
 pmf__self_done(pmf_target *t, const struct pmf_snapshot *s)
 {
@@ -112,18 +134,22 @@ pmf__self_done(pmf_target *t, const struct pmf_snapshot *s)
 	if (!t->self || !sm->record || s->n != 1 || !s->interps[0].is_main)
 		return;
 	sm->record = false;
+	/* The arenas the fresh map showed (the walk kept those that passed
+	 * its checks) and the image's data, as that map shows them. */
 	const struct pmf__interp_data *d = &s->data[0];
-	uint64_t *starts = malloc((d->narenas + 1) * sizeof(*starts));
-	if (starts == NULL)
+	struct pmf__range *r = malloc((d->narenas + MAX_SEGMENTS) * sizeof(*r));
+	if (r == NULL)
 		return;
+	size_t n = image_data(t, r, MAX_SEGMENTS);
 	for (size_t i = 0; i < d->narenas; i++)
-		starts[i] = d->arenas[i].address;
-	if (pmf__mem_self_trust(&t->pyt.mem, starts, d->narenas,
-				t->pyt.geom.arena_size) == 0) {
+		r[n++] = (struct pmf__range){
+			d->arenas[i].address,
+			d->arenas[i].address + t->pyt.geom.arena_size};
+	if (pmf__mem_self_trust(&t->pyt.mem, r, n) == 0) {
 		memcpy(sm->key, sm->pending, sizeof(sm->key));
 		sm->known = true;
 	}
-	free(starts);
+	free(r);
 }
 
 /* True when this process has an obmalloc state besides the main one:

@@ -78,10 +78,16 @@ enum pmf__self_mode {
 };
 void pmf__mem_self_mode(struct pmf__mem *m, enum pmf__self_mode mode);
 
-/* The ranges [STARTS[i], STARTS[i] + LEN) PMF__SELF_ARENAS reads directly
- * (copied).  0 or PMF_ENOMEM. */
-int pmf__mem_self_trust(struct pmf__mem *m, const uint64_t *starts, size_t n,
-			uint64_t len);
+struct pmf__range {
+	uint64_t start, end; /* [start, end) */
+};
+
+/* What PMF__SELF_ARENAS reads directly: the parts of the N ranges R that
+ * the source's map, read whole and current now, shows a load cannot
+ * fault in (as PMF__SELF_MAPS would).  0, PMF_ENOMEM, or PMF_EINVAL for
+ * a queried map. */
+int pmf__mem_self_trust(struct pmf__mem *m, const struct pmf__range *r,
+			size_t n);
 
 /* True when the source of M fell back to (or was forced onto)
  * /proc/PID/mem. */

@@ -42,10 +42,9 @@ struct self_direct {
 	const struct pmf__maps *maps;
 	uint64_t img_start, img_end; /* the interpreter image's mappings */
 	enum pmf__self_mode mode;
-	/* PMF__SELF_ARENAS: sorted starts of ranges of TRUST_LEN bytes. */
-	uint64_t *trust;
+	/* PMF__SELF_ARENAS: sorted, disjoint [start, end) pairs. */
+	struct pmf__range *trust;
 	size_t ntrust;
-	uint64_t trust_len;
 	/* The last run of loadable mappings found, [lo, hi), while the map
 	 * is generation GEN: pool headers come by the thousand from a few
 	 * runs, each then checked with two compares. */
@@ -91,13 +90,13 @@ trusted(const struct self_direct *s, uint64_t addr, uint64_t end)
 	size_t lo = 0, hi = s->ntrust;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (s->trust[mid] <= addr)
+		if (s->trust[mid].start <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	/* trust[lo - 1] is the last start at or below ADDR. */
-	return lo > 0 && end - s->trust[lo - 1] <= s->trust_len;
+	/* trust[lo - 1] is the last range starting at or below ADDR. */
+	return lo > 0 && end <= s->trust[lo - 1].end;
 }
 
 static bool
@@ -224,30 +223,68 @@ pmf__mem_self_mode(struct pmf__mem *m, enum pmf__self_mode mode)
 }
 
 static int
-cmp_u64(const void *a, const void *b)
+cmp_range(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = ((const struct pmf__range *)a)->start;
+	uint64_t y = ((const struct pmf__range *)b)->start;
 	return x < y ? -1 : x > y;
 }
 
 int
-pmf__mem_self_trust(struct pmf__mem *m, const uint64_t *starts, size_t n,
-		    uint64_t len)
+pmf__mem_self_trust(struct pmf__mem *m, const struct pmf__range *r, size_t n)
 {
 	if (m->ops != &self_direct_ops)
 		return 0;
 	struct self_direct *s = m->ctx;
-	uint64_t *v = NULL;
-	if (n > 0) {
-		v = malloc(n * sizeof(*v));
-		if (v == NULL)
-			return PMF_ENOMEM;
-		memcpy(v, starts, n * sizeof(*v));
-		qsort(v, n, sizeof(*v), cmp_u64);
+	const struct pmf__maps *maps = s->maps;
+	if (maps->q != NULL)
+		return PMF_EINVAL;
+	/* Each range cut to the loadable mappings in it: at most one piece
+	 * per mapping, plus one per range. */
+	size_t cap = n + maps->n, k = 0;
+	struct pmf__range *v = malloc((cap ? cap : 1) * sizeof(*v));
+	if (v == NULL)
+		return PMF_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct pmf__map *mp = NULL;
+		/* The first mapping ending above the range's start. */
+		size_t lo = 0, hi = maps->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (maps->v[mid].end <= r[i].start)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t j = lo; j < maps->n && k < cap; j++) {
+			mp = &maps->v[j];
+			if (mp->start >= r[i].end)
+				break;
+			if (!loadable(mp, s))
+				continue;
+			uint64_t a = mp->start > r[i].start ? mp->start
+							    : r[i].start;
+			uint64_t b = mp->end < r[i].end ? mp->end : r[i].end;
+			/* Adjacent pieces (adjacent arenas, say) join. */
+			if (k > 0 && v[k - 1].end == a)
+				v[k - 1].end = b;
+			else
+				v[k++] = (struct pmf__range){a, b};
+		}
+	}
+	qsort(v, k, sizeof(*v), cmp_range);
+	/* Ranges given out of order may now touch or overlap: merge. */
+	size_t w = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (w > 0 && v[i].start <= v[w - 1].end) {
+			if (v[i].end > v[w - 1].end)
+				v[w - 1].end = v[i].end;
+		} else {
+			v[w++] = v[i];
+		}
 	}
 	free(s->trust);
 	s->trust = v;
-	s->ntrust = n;
-	s->trust_len = len;
+	s->ntrust = w;
 	return 0;
 }

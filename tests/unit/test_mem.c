@@ -214,8 +214,12 @@ START_TEST(test_self_arenas)
 	ck_assert_int_eq(pmf__maps_read(&maps, getpid(), &e), 0);
 	ck_assert_int_eq(pmf__mem_open_self_direct(&m, &maps, 0, 0, &e), 0);
 	uint64_t a = (uintptr_t)mine;
-	uint64_t starts[] = {a + 4096, a};
-	ck_assert_int_eq(pmf__mem_self_trust(&m, starts, 2, 2048), 0);
+	/* Out of order; the guard's range is cut away (the map shows it
+	 * PROT_NONE). */
+	struct pmf__range r[] = {{a + 4096, a + 4096 + 2048},
+				 {a, a + 2048},
+				 {(uintptr_t)guard, (uintptr_t)guard + 4096}};
+	ck_assert_int_eq(pmf__mem_self_trust(&m, r, 3), 0);
 	pmf__mem_self_mode(&m, PMF__SELF_ARENAS);
 	/* A sanitized build reads through the kernel only. */
 	bool direct = pmf__mem_direct(&m, a, 16) != NULL;
@@ -239,9 +243,19 @@ START_TEST(test_self_arenas)
 			 PMF_EFAULT);
 	m.elements = 0;
 	check_source(&m);
-	/* Vouched for wrongly: loaded from, and it faults (in a child). */
+	/* Vouched for, then unmapped behind the map's back: loaded from,
+	 * and it faults (in a child): the caller's promise is what makes
+	 * it safe. */
 	uint64_t g = (uintptr_t)guard;
-	ck_assert_int_eq(pmf__mem_self_trust(&m, &g, 1, 4096), 0);
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert(page != MAP_FAILED);
+	pmf__maps_free(&maps);
+	ck_assert_int_eq(pmf__maps_read(&maps, getpid(), &e), 0);
+	g = (uintptr_t)page;
+	struct pmf__range pr = {g, g + 4096};
+	ck_assert_int_eq(pmf__mem_self_trust(&m, &pr, 1), 0);
+	ck_assert_int_eq(munmap(page, 4096), 0);
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
