@@ -15,10 +15,9 @@
 /* What an in-process handle knows of its map between snapshots, where
  * the map can only be read whole (core/self.c). */
 struct pmf__self_maps {
-	bool known;          /* KEY and the trusted arenas are from a walk
-				with a fresh map */
-	uint64_t key[4];     /* the arena table and counters then */
-	uint64_t pending[4]; /* this snapshot's, to keep if it succeeds */
+	bool known;          /* ARENAS are from a walk with a fresh map */
+	uint64_t *arenas;    /* their addresses, sorted */
+	size_t narenas;
 	bool record;         /* this snapshot read the map afresh */
 	bool keep;           /* this snapshot reads no map */
 };
@@ -79,6 +78,9 @@ int pmf__self_prepare(pmf_target *t, unsigned *flags);
 /* Called after a snapshot S of T succeeded: an in-process handle whose
  * map is read whole remembers the arenas the fresh map showed. */
 void pmf__self_done(pmf_target *t, const struct pmf_snapshot *s);
+
+/* Frees what pmf__self_done() kept. */
+void pmf__self_free(pmf_target *t);
 
 /* Fills the public interpreter description from an opened pytarget. */
 void pmf__python_fill(struct pmf_python *py, const struct pmf__pyt *t);

@@ -11,14 +11,14 @@
  * 6.11+ answers for one mapping at a time, cheaply (os/mapquery.c).
  * Older kernels only give the whole /proc/self/maps, whose text costs
  * more than the walk; there the map is read afresh only when the
- * allocator's arenas may have changed.  They cannot have while the arena
- * table's address and size and the counters of arenas allocated
- * (ntimes, which only grows) and current (ncur) are as a walk with a
- * fresh map saw them: the allocator is the only one to map or unmap an
- * arena, and it does so under the GIL the caller holds.  Such a snapshot
- * copies directly only inside those arenas (the ones the fresh map
- * showed) and the interpreter's own data and bss (mapped while it runs),
- * and reads everything else, the C heap above all, through the kernel.
+ * allocator's arenas have changed.  The allocator is the only one to map
+ * or unmap an arena, and it does so under the GIL the caller holds, so
+ * while its table lists exactly the arenas a walk with a fresh map saw
+ * (read through the kernel at the start of each snapshot), each of them
+ * is still mapped.  Such a snapshot copies directly only inside those
+ * arenas and the interpreter's own data and bss (mapped while it runs),
+ * and reads everything else, the C heap above all, through the kernel;
+ * a pointer anywhere else is read through the kernel too.
  */
 #include "config.h"
 
@@ -62,47 +62,75 @@ pmf_target_open_self(pmf_target *t, const struct pmf_target_opts *opts)
 	return 0;
 }
 
-/* The main state's arena table address and size and its arena counters,
- * read through the kernel into KEY.  False when one is not known or not
- * readable: the map is then read afresh. */
-static bool
-arena_key(pmf_target *t, uint64_t key[4])
+static int
+cmp_u64(const void *a, const void *b)
 {
-	const struct pmf__state_ref *r = &t->pyt.main;
-	if (r->arenas == 0 || r->maxarenas == 0 || r->ncur == 0 ||
-	    r->ntimes == 0)
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The addresses of the live arenas in the main state's table, read
+ * through the kernel, sorted into *OUT (malloc'd).  False when the state
+ * cannot be read: the map is then read afresh. */
+static bool
+live_arenas(pmf_target *t, uint64_t **out, size_t *n)
+{
+	struct pmf__state st = {0};
+	*out = NULL;
+	*n = 0;
+	if (pmf__state_read(&t->pyt.mem, &t->pyt.main, &t->pyt.geom, &st,
+			    NULL) < 0) {
+		pmf__state_free(&st);
 		return false;
-	uint32_t max = 0;
-	struct pmf__iov iov[4] = {
-		{.addr = r->arenas, .buf = &key[0], .len = 8},
-		{.addr = r->maxarenas, .buf = &max, .len = 4},
-		{.addr = r->ncur, .buf = &key[2], .len = 8},
-		{.addr = r->ntimes, .buf = &key[3], .len = 8},
-	};
-	if (pmf__mem_readv(&t->pyt.mem, iov, 4, NULL) != 0)
+	}
+	uint64_t *v = malloc((st.live + 1) * sizeof(*v));
+	size_t k = 0;
+	for (uint32_t i = 0; v != NULL && i < st.maxarenas && k < st.live; i++)
+		if (st.ao[i].address != 0)
+			v[k++] = st.ao[i].address;
+	pmf__state_free(&st);
+	if (v == NULL)
 		return false;
-	key[1] = max;
+	qsort(v, k, sizeof(*v), cmp_u64);
+	*out = v;
+	*n = k;
 	return true;
 }
 
 /* Decides how this snapshot reads a map that comes only whole: keep the
- * last one when the arenas are as its walk saw them, else read it. */
+ * last one when the live arenas are the very ones its walk saw (none
+ * allocated, none freed: no new mapping to learn of, none of those the
+ * snapshot reads in place gone), else read it. */
 static enum pmf__self_mode
 whole_map_mode(pmf_target *t)
 {
 	struct pmf__self_maps *sm = &t->selfmaps;
+	uint64_t *live;
+	size_t n;
 	sm->keep = sm->record = false;
-	if (!arena_key(t, sm->pending)) {
+	if (!live_arenas(t, &live, &n)) {
 		sm->known = false;
 		return PMF__SELF_MAPS;
 	}
-	if (sm->known && memcmp(sm->key, sm->pending, sizeof(sm->key)) == 0) {
+	bool same = sm->known && n == sm->narenas &&
+		    (n == 0 || memcmp(live, sm->arenas, n * sizeof(*live)) == 0);
+	free(live);
+	if (same) {
 		sm->keep = true;
 		return PMF__SELF_ARENAS;
 	}
 	sm->known = false;
 	sm->record = true;
 	return PMF__SELF_MAPS;
+}
+
+void
+pmf__self_free(pmf_target *t)
+{
+	free(t->selfmaps.arenas);
+	t->selfmaps.arenas = NULL;
+	t->selfmaps.narenas = 0;
+	t->selfmaps.known = false;
 }
 
 /* The interpreter image's writable segments (data and bss), which stay
@@ -138,17 +166,25 @@ pmf__self_done(pmf_target *t, const struct pmf_snapshot *s)
 	 * its checks) and the image's data, as that map shows them. */
 	const struct pmf__interp_data *d = &s->data[0];
 	struct pmf__range *r = malloc((d->narenas + MAX_SEGMENTS) * sizeof(*r));
-	if (r == NULL)
-		return;
+	uint64_t *a = malloc((d->narenas + 1) * sizeof(*a));
+	if (r == NULL || a == NULL)
+		goto out;
 	size_t n = image_data(t, r, MAX_SEGMENTS);
-	for (size_t i = 0; i < d->narenas; i++)
+	for (size_t i = 0; i < d->narenas; i++) {
+		a[i] = d->arenas[i].address;
 		r[n++] = (struct pmf__range){
-			d->arenas[i].address,
-			d->arenas[i].address + t->pyt.geom.arena_size};
-	if (pmf__mem_self_trust(&t->pyt.mem, r, n) == 0) {
-		memcpy(sm->key, sm->pending, sizeof(sm->key));
-		sm->known = true;
+			a[i], a[i] + t->pyt.geom.arena_size};
 	}
+	if (pmf__mem_self_trust(&t->pyt.mem, r, n) == 0) {
+		qsort(a, d->narenas, sizeof(*a), cmp_u64);
+		free(sm->arenas);
+		sm->arenas = a;
+		sm->narenas = d->narenas;
+		sm->known = true;
+		a = NULL;
+	}
+out:
+	free(a);
 	free(r);
 }
 
