@@ -621,12 +621,15 @@ PMF_API int pmf_report_write(const pmf_snapshot *s, enum pmf_format format,
  * another language's own values (the Python module's stats() does)
  * rather than writing text and parsing it.  The events are exactly what
  * a JSON parser finds in PMF_FORMAT_JSON's text: the same keys in the
- * same order, strings unescaped and valid UTF-8 (invalid bytes from the
- * target as U+FFFD, as in the text), doubles rounded to the text's 6
- * significant digits, a value that is not finite as null.  Strings are
- * good only during the call.  Inside an object each value follows its
- * key.  Every callback returns 0, or a negative value to stop (the
- * report then returns PMF_EIO and calls nothing more).  */
+ * same order, strings unescaped and valid UTF-8 (RFC 3629: bytes from
+ * the target that are not become U+FFFD, as in the text), doubles
+ * rounded to the text's 6 significant digits (one that the text shows as
+ * a plain integer, "3" or "-0", comes as that integer, through i64), a
+ * value that is not finite as null.  Strings are good only during the
+ * call.  Inside an object each value follows its key.  Callbacks run in
+ * the C locale (see pmf_report_tree()).  Every callback returns 0, or a
+ * negative value to stop (the report then returns PMF_EIO and calls
+ * nothing more).  */
 struct pmf_tree_sink {
 	int (*begin)(void *arg, bool array); /* an object, or an array */
 	int (*end)(void *arg, bool array);
@@ -643,7 +646,8 @@ struct pmf_tree_sink {
  * back).  Returns 0, PMF_EINVAL (a callback is NULL, or select_interp
  * names no interpreter in the snapshot), PMF_EIO (a callback failed) or
  * PMF_ENOMEM.  Like pmf_report_write(), it formats numbers in the C
- * locale whatever locale the program set. */
+ * locale whatever locale the program set: the calling thread is switched
+ * to it (uselocale(3)) for the call, callbacks included. */
 PMF_API int pmf_report_tree(const pmf_snapshot *s,
 			    const struct pmf_report_opts *opts,
 			    const struct pmf_tree_sink *sink, void *arg);

@@ -28,29 +28,61 @@ struct key_slot {
 	PyObject *str; /* owned, interned */
 };
 
+/* Kept for the main interpreter only (a subinterpreter's str objects die
+ * with it, and another may later sit at its address), and emptied when
+ * the interpreter is finalized: an embedding program can start a new one,
+ * which must not meet the old one's objects.  The GIL guards the table. */
 static struct key_slot keys[KEYS];
-/* The interpreter whose str objects the table holds: another one (a
- * subinterpreter) makes its own keys. */
-static PyInterpreterState *keys_interp;
+static bool at_exit_set;
+
+/* After finalization: the objects are gone, nothing to release. */
+static void
+forget_keys(void)
+{
+	memset(keys, 0, sizeof(keys));
+	at_exit_set = false;
+}
+
+static bool
+main_interpreter(void)
+{
+	PyInterpreterState *me = PyThreadState_Get()->interp;
+#if PY_VERSION_HEX >= 0x03070000
+	return me == PyInterpreterState_Main();
+#else
+	/* 3.6: the list runs from the newest; the main one is last. */
+	PyInterpreterState *i = PyInterpreterState_Head();
+	while (i != NULL && PyInterpreterState_Next(i) != NULL)
+		i = PyInterpreterState_Next(i);
+	return me == i;
+#endif
+}
 
 struct builder {
 	PyObject *stack[MAX_DEPTH]; /* open containers (owned) */
 	int depth;
 	PyObject *key;  /* the pending key of the innermost dict (owned) */
 	PyObject *root; /* the finished top-level value (owned) */
+	bool cache_keys; /* keys_usable() */
 };
 
-static PyObject *
-key_object(const char *s, size_t len)
+/* Whether this report may use the key table. */
+static bool
+keys_usable(void)
 {
-#if PY_VERSION_HEX >= 0x03090000
-	PyInterpreterState *interp = PyInterpreterState_Get();
-#else
-	PyInterpreterState *interp = PyThreadState_Get()->interp;
-#endif
-	if (keys_interp == NULL)
-		keys_interp = interp;
-	if (len >= KEY_MAX || interp != keys_interp)
+	if (!main_interpreter())
+		return false;
+	/* No hook, no table: an object kept past finalization would be a
+	 * dangling one. */
+	if (!at_exit_set && Py_AtExit(forget_keys) == 0)
+		at_exit_set = true;
+	return at_exit_set;
+}
+
+static PyObject *
+key_object(bool cache, const char *s, size_t len)
+{
+	if (!cache || len >= KEY_MAX)
 		return PyUnicode_DecodeUTF8(s, (Py_ssize_t)len, "replace");
 	uint32_t h = 2166136261u; /* FNV-1a */
 	for (size_t i = 0; i < len; i++)
@@ -144,7 +176,7 @@ on_key(void *arg, const char *k, size_t len)
 {
 	struct builder *b = arg;
 	Py_XDECREF(b->key);
-	b->key = key_object(k, len);
+	b->key = key_object(b->cache_keys, k, len);
 	return b->key != NULL ? 0 : -1;
 }
 
@@ -200,7 +232,7 @@ static const struct pmf_tree_sink sink = {
 PyObject *
 pymod_report_dict(const pmf_snapshot *s, const char **why)
 {
-	struct builder b = {0};
+	struct builder b = {.cache_keys = keys_usable()};
 	int rc = pmf_report_tree(s, NULL, &sink, &b);
 	while (b.depth > 0)
 		Py_DECREF(b.stack[--b.depth]);

@@ -5,7 +5,8 @@
  * parses.  With a tree sink the same calls become events carrying what a
  * parser of the text would find: the strings unescaped (still with
  * U+FFFD for invalid bytes), doubles rounded to the text's 6 significant
- * digits, a non-finite double as null.
+ * digits (one the text shows without a fraction or exponent, "3", as the
+ * integer it reads as), a non-finite double as null.
  */
 #include "config.h"
 
@@ -82,19 +83,35 @@ before(struct pmf__json *j)
 	j->first[j->depth] = false;
 }
 
-/* Length of the valid UTF-8 sequence at S (0 if invalid). */
+/* Length of the valid UTF-8 sequence at S (0 if invalid), as RFC 3629
+ * defines it: no overlong form, no surrogate, nothing above U+10FFFF. */
 static size_t
 utf8_len(const unsigned char *s)
 {
 	if (s[0] < 0x80)
 		return 1;
-	size_t n = (s[0] & 0xe0) == 0xc0   ? 2
-		   : (s[0] & 0xf0) == 0xe0 ? 3
-		   : (s[0] & 0xf8) == 0xf0 ? 4
-					   : 0;
-	if (n == 0 || (n == 2 && s[0] < 0xc2))
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else {
 		return 0;
-	for (size_t i = 1; i < n; i++)
+	}
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return n;
@@ -127,6 +144,9 @@ valid_utf8(struct pmf__json *j, const char *str, size_t *len)
 		}
 	}
 	if (pmf__sb_failed(&j->tmp)) {
+		/* Sticky: a later reset must not hide it. */
+		if (j->sink_err == 0)
+			j->sink_err = PMF_ENOMEM;
 		*len = 0;
 		return "";
 	}
@@ -297,8 +317,12 @@ pmf__json_f64(struct pmf__json *j, double v)
 	if (isfinite(v))
 		snprintf(buf, sizeof(buf), "%.6g", v);
 	if (j->sink != NULL) {
+		/* What a parser makes of the text: "3" is an integer, "0.5"
+		 * and "1e+07" are not. */
 		if (!isfinite(v))
 			SINK_CALL(j, null(j->sink_arg));
+		else if (strpbrk(buf, ".eE") == NULL)
+			SINK_CALL(j, i64(j->sink_arg, strtoll(buf, NULL, 10)));
 		else
 			SINK_CALL(j, f64(j->sink_arg, strtod(buf, NULL)));
 		return;

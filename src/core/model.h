@@ -82,6 +82,11 @@ void pmf__self_done(pmf_target *t, const struct pmf_snapshot *s);
 /* Frees what pmf__self_done() kept. */
 void pmf__self_free(pmf_target *t);
 
+/* Called once the main state ST of T is read, before its checks and its
+ * walk: an in-process handle reading against a fresh map may now read
+ * in place inside the arenas of ST that the map shows as arenas. */
+void pmf__self_trust_state(pmf_target *t, const struct pmf__state *st);
+
 /* Fills the public interpreter description from an opened pytarget. */
 void pmf__python_fill(struct pmf_python *py, const struct pmf__pyt *t);
 

@@ -175,7 +175,7 @@ pmf__self_done(pmf_target *t, const struct pmf_snapshot *s)
 		r[n++] = (struct pmf__range){
 			a[i], a[i] + t->pyt.geom.arena_size};
 	}
-	if (pmf__mem_self_trust(&t->pyt.mem, r, n) == 0) {
+	if (pmf__mem_self_trust(&t->pyt.mem, r, n, true) == 0) {
 		qsort(a, d->narenas, sizeof(*a), cmp_u64);
 		free(sm->arenas);
 		sm->arenas = a;
@@ -185,6 +185,33 @@ pmf__self_done(pmf_target *t, const struct pmf_snapshot *s)
 	}
 out:
 	free(a);
+	free(r);
+}
+
+void
+pmf__self_trust_state(pmf_target *t, const struct pmf__state *st)
+{
+	if (!t->self || t->selfmaps.keep)
+		return;
+	struct pmf__range *r =
+		malloc((st->live + MAX_SEGMENTS) * sizeof(*r));
+	if (r == NULL)
+		return; /* the image's data only: slower, as safe */
+	size_t n = image_data(t, r, MAX_SEGMENTS);
+	/* The entries that look like arenas to the current map (anonymous,
+	 * read-write, aligned, sane counts); a torn or wild one is read
+	 * through the kernel, where the state's checks refuse it.  The map
+	 * is asked again at each read. */
+	for (uint32_t i = 0; i < st->maxarenas && n < st->live + MAX_SEGMENTS;
+	     i++) {
+		const struct pmf__ao *a = &st->ao[i];
+		if (a->address != 0 &&
+		    pmf__ao_valid(a, &t->pyt.geom, &t->pyt.maps, NULL, 0))
+			r[n++] = (struct pmf__range){
+				a->address,
+				a->address + t->pyt.geom.arena_size};
+	}
+	pmf__mem_self_trust(&t->pyt.mem, r, n, false);
 	free(r);
 }
 
@@ -228,8 +255,16 @@ pmf__self_prepare(pmf_target *t, unsigned *flags)
 		sm->known = false;
 		return 0;
 	}
-	pmf__mem_self_mode(&t->pyt.mem, t->pyt.maps.q != NULL
-						? PMF__SELF_MAPS
-						: whole_map_mode(t));
+	enum pmf__self_mode mode = t->pyt.maps.q != NULL ? PMF__SELF_MAPS
+							 : whole_map_mode(t);
+	/* Checking against a fresh map, the snapshot starts out trusting
+	 * the interpreter's data alone; the arenas join once the state
+	 * that lists them is read (pmf__self_trust_state()). */
+	if (mode == PMF__SELF_MAPS) {
+		struct pmf__range r[MAX_SEGMENTS];
+		pmf__mem_self_trust(&t->pyt.mem, r,
+				    image_data(t, r, MAX_SEGMENTS), false);
+	}
+	pmf__mem_self_mode(&t->pyt.mem, mode);
 	return 0;
 }

@@ -168,6 +168,8 @@ walk_state(pmf_target *t, struct pmf_snapshot *s,
 		rc = strict ? PMF_EAGAIN : rc;
 	if (rc < 0)
 		goto out;
+	if (ir->is_main)
+		pmf__self_trust_state(t, &st);
 	pmf__state_check(&st, &ir->ref, &pt->geom, &pt->maps, &pt->mem, &c);
 	if (!pmf__check_passes(&c, strict)) {
 		rc = pmf__err_set(e, strict ? PMF_EAGAIN : PMF_ECORRUPT,

@@ -61,12 +61,14 @@ _Static_assert(sizeof(struct pmf__procmap_query) == 104,
  * looks up some tens; the bound only keeps a runaway caller finite. */
 #define MAX_CACHED 4096
 #define NAME_BLOCK 4096
-/* A path, " (deleted)" and the NUL: longer ones are not looked up. */
-#define NAME_MAX_LEN (4096 + 16)
+/* The kernel's names are at most PATH_MAX with the NUL (" (deleted)"
+ * included); one it cannot fit (ENAMETOOLONG) leaves the mapping unknown,
+ * and reads there go through the kernel. */
+#define NAME_MAX_LEN 4096
 
 struct name_block {
 	struct name_block *next;
-	size_t used;
+	size_t used, size;
 	char text[];
 };
 
@@ -103,13 +105,14 @@ store_name(struct pmf__mapq *q, const char *name)
 {
 	size_t len = strlen(name) + 1;
 	struct name_block *b = q->names;
-	if (b == NULL || NAME_BLOCK - b->used < len) {
+	if (b == NULL || b->size - b->used < len) {
 		size_t size = len > NAME_BLOCK ? len : NAME_BLOCK;
 		b = malloc(sizeof(*b) + size);
 		if (b == NULL)
 			return NULL;
 		b->next = q->names;
 		b->used = 0;
+		b->size = size;
 		q->names = b;
 	}
 	char *p = b->text + b->used;

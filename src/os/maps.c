@@ -138,22 +138,38 @@ pmf__maps_parse(struct pmf__maps *m, char *text, struct pmf__err *e)
 	return 0;
 }
 
+/* Reads of a map that changed while the kernel printed it.  The kernel
+ * prints a large map in pieces, and a process that maps and unmaps
+ * meanwhile (a running target's allocator) can have a mapping in one
+ * piece overlap the next piece's first: read again. */
+#define READ_TRIES 8
+
 int
 pmf__maps_read(struct pmf__maps *m, pid_t pid, struct pmf__err *e)
 {
 	char path[64];
-	struct pmf__sb sb = PMF__SB_INIT;
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	int rc = pmf__read_file(path, &sb, e);
-	if (rc < 0) {
-		pmf__sb_free(&sb);
-		*m = (struct pmf__maps){0};
-		return rc;
+	int rc = 0;
+	for (int i = 0; i < READ_TRIES; i++) {
+		struct pmf__sb sb = PMF__SB_INIT;
+		rc = pmf__read_file(path, &sb, e);
+		if (rc < 0) {
+			pmf__sb_free(&sb);
+			*m = (struct pmf__maps){0};
+			return rc;
+		}
+		char *text = pmf__sb_steal(&sb);
+		if (text == NULL)
+			return pmf__err_set(e, PMF_ENOMEM, "out of memory");
+		rc = pmf__maps_parse(m, text, e);
+		if (rc != PMF_EIO)
+			return rc;
 	}
-	char *text = pmf__sb_steal(&sb);
-	if (text == NULL)
-		return pmf__err_set(e, PMF_ENOMEM, "out of memory");
-	return pmf__maps_parse(m, text, e);
+	char why[sizeof(e->msg)];
+	snprintf(why, sizeof(why), "%s", e != NULL ? e->msg : "malformed");
+	return pmf__err_set(e, PMF_EIO,
+			    "%s changed under every one of %d reads: %s", path,
+			    READ_TRIES, why);
 }
 
 int

@@ -69,11 +69,12 @@ int pmf__mem_open_self_direct(struct pmf__mem *m,
  * sources). */
 enum pmf__self_mode {
 	PMF__SELF_KERNEL, /* everything through the kernel */
-	/* Directly where the map shows a load cannot fault: only while
-	 * nothing can unmap what the map shows. */
+	/* Directly inside the ranges of pmf__mem_self_trust() where the
+	 * (current) map shows a load cannot fault: only while nothing can
+	 * unmap what the map shows there. */
 	PMF__SELF_MAPS,
-	/* Directly only inside the ranges of pmf__mem_self_trust(): only
-	 * while they are certain to stay mapped. */
+	/* Directly inside the ranges of pmf__mem_self_trust(), without the
+	 * map: only while they are certain to stay mapped. */
 	PMF__SELF_ARENAS,
 };
 void pmf__mem_self_mode(struct pmf__mem *m, enum pmf__self_mode mode);
@@ -82,12 +83,14 @@ struct pmf__range {
 	uint64_t start, end; /* [start, end) */
 };
 
-/* What PMF__SELF_ARENAS reads directly: the parts of the N ranges R that
- * the source's map, read whole and current now, shows a load cannot
- * fault in (as PMF__SELF_MAPS would).  0, PMF_ENOMEM, or PMF_EINVAL for
- * a queried map. */
+/* The N ranges R the caller vouches for: nothing outside them is read
+ * directly.  PMF__SELF_MAPS reads in place where they and the map agree;
+ * PMF__SELF_ARENAS reads them without asking the map, so for it CUT
+ * keeps only the parts that the map, read whole and current now, shows
+ * a load cannot fault in.  0, PMF_ENOMEM, or PMF_EINVAL (CUT with a
+ * queried map). */
 int pmf__mem_self_trust(struct pmf__mem *m, const struct pmf__range *r,
-			size_t n);
+			size_t n, bool cut);
 
 /* True when the source of M fell back to (or was forced onto)
  * /proc/PID/mem. */

@@ -8,9 +8,14 @@
  * what CPython's own _debugmallocstats() does, which reads the same pool
  * headers with plain loads.  This source copies directly instead, but
  * only where no load can fault: the range must lie in mappings that the
- * memory map (re-read at the start of every snapshot) shows readable and
- * private, and either anonymous (arenas, the C heap) or the writable data
- * of the interpreter's own image (.data: the allocator's state).  Nothing
+ * memory map (current at every snapshot) shows readable and private,
+ * and either anonymous or the writable data of the interpreter's own
+ * image, and only inside ranges the caller vouches for
+ * (pmf__mem_self_trust(): the allocator's arenas and the interpreter's
+ * data and bss).  Anonymous memory elsewhere, the C heap above all, can
+ * be freed and unmapped by a thread that does not hold the GIL between
+ * the map's word and the load; a stale pointer into it is read through
+ * the kernel.  Nothing
  * else - code, other files' mappings (a file mapping can SIGBUS past the
  * end of a truncated file), PROT_NONE guards, [vvar] - and nothing
  * outside the map is ever touched directly: those reads go through the
@@ -105,8 +110,10 @@ direct_ok(struct self_direct *s, uint64_t addr, size_t len)
 	uint64_t end;
 	if (len == 0 || PMF_ADD_OVERFLOW(addr, (uint64_t)len, &end))
 		return false;
+	if (!trusted(s, addr, end))
+		return false;
 	if (s->mode == PMF__SELF_ARENAS)
-		return trusted(s, addr, end);
+		return true;
 	if (s->gen == s->maps->gen && s->hi > s->lo && addr >= s->lo &&
 	    end <= s->hi)
 		return true;
@@ -230,13 +237,46 @@ cmp_range(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* R as given: the map is checked at each read (PMF__SELF_MAPS). */
+static int
+trust_as_given(struct self_direct *s, const struct pmf__range *r, size_t n)
+{
+	struct pmf__range *v = malloc((n ? n : 1) * sizeof(*v));
+	if (v == NULL)
+		return PMF_ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (r[i].end > r[i].start)
+			v[k++] = r[i];
+	qsort(v, k, sizeof(*v), cmp_range);
+	/* Overlapping ranges merge (touching ones stay apart: a read
+	 * across two is not vouched for as a whole). */
+	size_t w = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (w > 0 && v[i].start < v[w - 1].end) {
+			if (v[i].end > v[w - 1].end)
+				v[w - 1].end = v[i].end;
+		} else {
+			v[w++] = v[i];
+		}
+	}
+	free(s->trust);
+	s->trust = v;
+	s->ntrust = w;
+	return 0;
+}
+
 int
-pmf__mem_self_trust(struct pmf__mem *m, const struct pmf__range *r, size_t n)
+pmf__mem_self_trust(struct pmf__mem *m, const struct pmf__range *r, size_t n,
+		    bool cut)
 {
 	if (m->ops != &self_direct_ops)
 		return 0;
 	struct self_direct *s = m->ctx;
 	const struct pmf__maps *maps = s->maps;
+	s->hi = s->lo = 0;
+	if (!cut)
+		return trust_as_given(s, r, n);
 	if (maps->q != NULL)
 		return PMF_EINVAL;
 	/* Each range cut to the loadable mappings in it: at most one piece

@@ -27,7 +27,7 @@ pmf__pyt_refresh_maps(struct pmf__pyt *t, struct pmf__err *e)
 	struct pmf__maps m;
 	int rc = pmf__maps_read(&m, t->pid, e);
 	if (rc < 0)
-		return rc == PMF_EIO ? PMF_ESRCH : rc;
+		return rc;
 	if (m.n == 0) {
 		pmf__maps_free(&m);
 		return pmf__err_set(e, PMF_ESRCH, "process %d exited",

@@ -7,10 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/strbuf.h"
 #include "os/maps.h"
+#include "os/procfs.h"
 #include "runner.h"
 
 static const char sample[] =
@@ -129,6 +133,67 @@ START_TEST(test_read_self)
 	free(p);
 	pmf__maps_free(&m);
 	ck_assert_int_eq(pmf__maps_read(&m, 0, &e), PMF_ESRCH);
+}
+END_TEST
+
+/* A process that maps and unmaps all the time while its map is read (a
+ * running target's allocator does): the kernel prints a large map in
+ * pieces, and a piece can start inside a mapping the last one printed.
+ * A read must see through that (it reads again), never fail or call the
+ * process gone. */
+START_TEST(test_read_racing)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	enum { PAGES = 3000 };
+	int ready[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char *base = mmap(NULL, (size_t)(PAGES * pg), PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (base == MAP_FAILED)
+			_exit(3);
+		/* Every other page writable: 3,000 mappings, no merging. */
+		for (long i = 0; i < PAGES; i += 2)
+			mprotect(base + i * pg, (size_t)pg,
+				 PROT_READ | PROT_WRITE);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(4);
+		for (unsigned long k = 0;; k++) {
+			long i = (long)((k * 2654435761u) % (PAGES - 2));
+			/* Join three mappings into one, then split them. */
+			mprotect(base + i * pg, (size_t)(3 * pg),
+				 PROT_READ | PROT_WRITE);
+			mprotect(base + (i + (i % 2 ? 0 : 1)) * pg,
+				 (size_t)pg, PROT_NONE);
+		}
+	}
+	char c;
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	unsigned torn = 0;
+	for (int k = 0; k < 300; k++) {
+		struct pmf__maps m;
+		struct pmf__err e = {0};
+		/* How often one read alone is torn (for the log). */
+		char path[64];
+		struct pmf__sb sb = PMF__SB_INIT;
+		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+		ck_assert_int_eq(pmf__read_file(path, &sb, &e), 0);
+		if (pmf__maps_parse(&m, pmf__sb_steal(&sb), &e) == 0)
+			pmf__maps_free(&m);
+		else
+			torn++;
+		ck_assert_msg(pmf__maps_read(&m, pid, &e) == 0, "read %d: %s",
+			      k, e.msg);
+		ck_assert_uint_gt(m.n, 1000);
+		pmf__maps_free(&m);
+	}
+	printf("test_read_racing: %u of 300 single reads were torn\n", torn);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(ready[0]);
+	close(ready[1]);
 }
 END_TEST
 
@@ -303,6 +368,7 @@ make_suite(void)
 	tcase_add_test(tc, test_find_and_ranges);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_read_self);
+	tcase_add_test(tc, test_read_racing);
 	tcase_add_test(tc, test_query_matches_read);
 	tcase_add_test(tc, test_query_forced_off);
 	suite_add_tcase(s, tc);

@@ -12,6 +12,18 @@
 #include "os/mem.h"
 #include "runner.h"
 
+/* A sanitized build reads through the kernel only (os/mem_self.c). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED true
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED true
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED false
+#endif
+
 static unsigned char pattern[8192];
 
 static void
@@ -163,6 +175,16 @@ START_TEST(test_self_direct)
 
 	ck_assert_int_eq(pmf__maps_read(&maps, getpid(), &e), 0);
 	ck_assert_int_eq(pmf__mem_open_self_direct(&m, &maps, 0, 0, &e), 0);
+	/* Vouched for: all three; the map still refuses the guard and the
+	 * file's second page.  Another heap block is not vouched for. */
+	unsigned char *other = malloc(4096);
+	ck_assert(other != NULL);
+	memcpy(other, pattern, 4096);
+	struct pmf__range vouched[] = {
+		{(uintptr_t)heap, (uintptr_t)heap + 4096},
+		{(uintptr_t)guard, (uintptr_t)guard + 4096},
+		{(uintptr_t)file, (uintptr_t)file + 8192}};
+	ck_assert_int_eq(pmf__mem_self_trust(&m, vouched, 3, false), 0);
 	/* Through the kernel, directly with the map read whole, directly
 	 * with the map asked per mapping (where the kernel can). */
 	for (int mode = 0; mode < 3; mode++) {
@@ -185,6 +207,18 @@ START_TEST(test_self_direct)
 		ck_assert_int_eq(pmf__mem_read(&m, (uintptr_t)guard - 8, buf,
 					       16, &e),
 				 PMF_EFAULT);
+		/* In place: the vouched-for block the map shows loadable
+		 * (unless sanitized), never the other one. */
+		const void *in = pmf__mem_direct(&m, (uintptr_t)heap, 64);
+		ck_assert(mode == 0 || SANITIZED ? in == NULL : in == heap);
+		ck_assert_ptr_null(pmf__mem_direct(&m, (uintptr_t)other, 64));
+		ck_assert_ptr_null(pmf__mem_direct(&m, (uintptr_t)guard, 16));
+		ck_assert_ptr_null(
+			pmf__mem_direct(&m, (uintptr_t)file + 4096, 16));
+		ck_assert_int_eq(pmf__mem_read(&m, (uintptr_t)other, buf, 64,
+					       &e),
+				 0);
+		ck_assert_mem_eq(buf, pattern, 64);
 		m.elements = 0; /* check_source() counts its own */
 		check_source(&m);
 	}
@@ -192,6 +226,7 @@ START_TEST(test_self_direct)
 	pmf__maps_free(&maps);
 	munmap(file, 8192);
 	munmap(guard, 4096);
+	free(other);
 	free(heap);
 }
 END_TEST
@@ -219,10 +254,10 @@ START_TEST(test_self_arenas)
 	struct pmf__range r[] = {{a + 4096, a + 4096 + 2048},
 				 {a, a + 2048},
 				 {(uintptr_t)guard, (uintptr_t)guard + 4096}};
-	ck_assert_int_eq(pmf__mem_self_trust(&m, r, 3), 0);
+	ck_assert_int_eq(pmf__mem_self_trust(&m, r, 3, true), 0);
 	pmf__mem_self_mode(&m, PMF__SELF_ARENAS);
-	/* A sanitized build reads through the kernel only. */
-	bool direct = pmf__mem_direct(&m, a, 16) != NULL;
+	bool direct = !SANITIZED;
+	ck_assert(direct == (pmf__mem_direct(&m, a, 16) != NULL));
 	if (direct) {
 		ck_assert_ptr_eq(pmf__mem_direct(&m, a + 4096 + 100, 1948),
 				 mine + 4096 + 100);
@@ -254,7 +289,7 @@ START_TEST(test_self_arenas)
 	ck_assert_int_eq(pmf__maps_read(&maps, getpid(), &e), 0);
 	g = (uintptr_t)page;
 	struct pmf__range pr = {g, g + 4096};
-	ck_assert_int_eq(pmf__mem_self_trust(&m, &pr, 1), 0);
+	ck_assert_int_eq(pmf__mem_self_trust(&m, &pr, 1, true), 0);
 	ck_assert_int_eq(munmap(page, 4096), 0);
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);

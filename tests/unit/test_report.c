@@ -280,8 +280,8 @@ START_TEST(test_null_handles)
 END_TEST
 
 /* The tree's events, and a parse of the JSON text, as one line each:
- * "{", "}", "[", "]", "k KEY", "s STRING", "= NUMBER" (as a double:
- * JSON does not tell 1 from 1.0), "t", "f", "null". */
+ * "{", "}", "[", "]", "k KEY", "s STRING", "= INTEGER", "~ DOUBLE", "t",
+ * "f", "null". */
 static int
 ev(struct pmf__sb *sb, const char *tag, const char *s, size_t len)
 {
@@ -295,11 +295,19 @@ ev(struct pmf__sb *sb, const char *tag, const char *s, size_t len)
 }
 
 static int
-ev_num(struct pmf__sb *sb, double v)
+ev_int(struct pmf__sb *sb, long long v)
+{
+	char buf[40];
+	snprintf(buf, sizeof(buf), "%lld", v);
+	return ev(sb, "=", buf, strlen(buf));
+}
+
+static int
+ev_dbl(struct pmf__sb *sb, double v)
 {
 	char buf[40];
 	snprintf(buf, sizeof(buf), "%.17g", v);
-	return ev(sb, "=", buf, strlen(buf));
+	return ev(sb, "~", buf, strlen(buf));
 }
 
 static int
@@ -325,17 +333,19 @@ t_str(void *a, const char *s, size_t n)
 static int
 t_u64(void *a, uint64_t v)
 {
-	return ev_num(a, (double)v);
+	/* The parser's integers are int64_t; none in the report is larger. */
+	ck_assert_uint_le(v, (uint64_t)INT64_MAX);
+	return ev_int(a, (long long)v);
 }
 static int
 t_i64(void *a, int64_t v)
 {
-	return ev_num(a, (double)v);
+	return ev_int(a, v);
 }
 static int
 t_f64(void *a, double v)
 {
-	return ev_num(a, v);
+	return ev_dbl(a, v);
 }
 static int
 t_bool(void *a, bool v)
@@ -371,10 +381,10 @@ parsed_events(const struct pmf__jval *v, struct pmf__sb *sb)
 		ev(sb, v->b ? "t" : "f", NULL, 0);
 		break;
 	case PMF__J_INT:
-		ev_num(sb, (double)v->i);
+		ev_int(sb, v->i);
 		break;
 	case PMF__J_DOUBLE:
-		ev_num(sb, v->d);
+		ev_dbl(sb, v->d);
 		break;
 	case PMF__J_STRING:
 		ev(sb, "s", v->str.s, v->str.len);
@@ -497,8 +507,11 @@ static const struct pmf_tree_sink counting_sink = {
 START_TEST(test_tree)
 {
 	struct pmf_snapshot *s = fake_snapshot();
-	/* Bytes from the target: a control character, an invalid byte. */
-	s->info.python.executable = "/opt/py\x01th\xffon \"3\"";
+	/* Bytes from the target: a control character, an invalid byte, an
+	 * encoded surrogate, an overlong slash. */
+	s->info.python.executable = "/opt/py\x01th\xffon \"3\" \xed\xa0\x80 \xc0\xaf";
+	/* A full class: its utilization, 1, is an integer in the text. */
+	s->interps[0].classes[5] = (struct pmf_class_stats){5, 96, 1, 10, 0};
 	s->info.allocator_detail = "caf\xc3\xa9 \\ tab\there";
 	struct pmf_report_opts one = {.select_interp = true, .interp_id = 3};
 	const struct pmf_report_opts *opts[] = {NULL, &one};
@@ -507,9 +520,14 @@ START_TEST(test_tree)
 		ck_assert_int_eq(pmf_report_tree(s, opts[k], &events, &sb), 0);
 		char *want = text_events(s, opts[k]);
 		ck_assert_str_eq(sb.buf, want);
-		ck_assert_ptr_nonnull(
-			strstr(sb.buf, "s /opt/py\x01th\xef\xbf\xbdon \"3\"\n"));
-		ck_assert_ptr_nonnull(strstr(sb.buf, "k utilization\n= 0.88235300000000005\n"));
+		ck_assert_ptr_nonnull(strstr(
+			sb.buf, "s /opt/py\x01th\xef\xbf\xbdon \"3\" "
+				"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd "
+				"\xef\xbf\xbd\xef\xbf\xbd\n"));
+		ck_assert_ptr_nonnull(strstr(sb.buf, "k utilization\n~ 0.88235300000000005\n"));
+		if (k == 0)
+			ck_assert_ptr_nonnull(
+				strstr(sb.buf, "k utilization\n= 1\n"));
 		free(want);
 		pmf__sb_free(&sb);
 	}
@@ -567,8 +585,8 @@ START_TEST(test_comma_locale)
 	free(t);
 	struct pmf__sb sb = PMF__SB_INIT;
 	ck_assert_int_eq(pmf_report_tree(s, NULL, &events, &sb), 0);
-	ck_assert_ptr_nonnull(strstr(sb.buf, "k utilization\n= 0"));
-	ck_assert_ptr_null(strstr(sb.buf, "= 0,"));
+	ck_assert_ptr_nonnull(strstr(sb.buf, "k utilization\n~ 0.88"));
+	ck_assert_ptr_null(strstr(sb.buf, "~ 0,"));
 	pmf__sb_free(&sb);
 	pmf_snapshot_free(s);
 	/* The program's locale is its own again. */
