@@ -16,7 +16,8 @@
  * the map can only be read whole (core/self.c). */
 struct pmf__self_maps {
 	bool known;          /* ARENAS are from a walk with a fresh map */
-	uint64_t *arenas;    /* their addresses, sorted */
+	uint64_t *arenas;    /* their addresses, sorted (malloc'd, freed
+				with the handle) */
 	size_t narenas;
 	bool record;         /* this snapshot read the map afresh */
 	bool keep;           /* this snapshot reads no map */
@@ -78,9 +79,6 @@ int pmf__self_prepare(pmf_target *t, unsigned *flags);
 /* Called after a snapshot S of T succeeded: an in-process handle whose
  * map is read whole remembers the arenas the fresh map showed. */
 void pmf__self_done(pmf_target *t, const struct pmf_snapshot *s);
-
-/* Frees what pmf__self_done() kept. */
-void pmf__self_free(pmf_target *t);
 
 /* Called once the main state ST of T is read, before its checks and its
  * walk: an in-process handle reading against a fresh map may now read

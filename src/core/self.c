@@ -124,15 +124,6 @@ whole_map_mode(pmf_target *t)
 	return PMF__SELF_MAPS;
 }
 
-void
-pmf__self_free(pmf_target *t)
-{
-	free(t->selfmaps.arenas);
-	t->selfmaps.arenas = NULL;
-	t->selfmaps.narenas = 0;
-	t->selfmaps.known = false;
-}
-
 /* The interpreter image's writable segments (data and bss), which stay
  * mapped as long as the interpreter runs, into R; returns how many. */
 static size_t

@@ -93,7 +93,7 @@ pmf_target_free(pmf_target *t)
 		return;
 	pmf__freeze_free(&t->freeze);
 	pmf__guard_free(&t->guard);
-	pmf__self_free(t);
+	free(t->selfmaps.arenas);
 	pmf__pyt_close(&t->pyt);
 	free(t);
 }

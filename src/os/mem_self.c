@@ -237,6 +237,28 @@ cmp_range(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sorts the K ranges V (malloc'd, taken over) and merges those that
+ * overlap, and those that touch when JOIN, into the trusted list. */
+static int
+set_trust(struct self_direct *s, struct pmf__range *v, size_t k, bool join)
+{
+	qsort(v, k, sizeof(*v), cmp_range);
+	size_t w = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (w > 0 && (v[i].start < v[w - 1].end ||
+			      (join && v[i].start == v[w - 1].end))) {
+			if (v[i].end > v[w - 1].end)
+				v[w - 1].end = v[i].end;
+		} else {
+			v[w++] = v[i];
+		}
+	}
+	free(s->trust);
+	s->trust = v;
+	s->ntrust = w;
+	return 0;
+}
+
 /* R as given: the map is checked at each read (PMF__SELF_MAPS). */
 static int
 trust_as_given(struct self_direct *s, const struct pmf__range *r, size_t n)
@@ -248,22 +270,9 @@ trust_as_given(struct self_direct *s, const struct pmf__range *r, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (r[i].end > r[i].start)
 			v[k++] = r[i];
-	qsort(v, k, sizeof(*v), cmp_range);
-	/* Overlapping ranges merge (touching ones stay apart: a read
-	 * across two is not vouched for as a whole). */
-	size_t w = 0;
-	for (size_t i = 0; i < k; i++) {
-		if (w > 0 && v[i].start < v[w - 1].end) {
-			if (v[i].end > v[w - 1].end)
-				v[w - 1].end = v[i].end;
-		} else {
-			v[w++] = v[i];
-		}
-	}
-	free(s->trust);
-	s->trust = v;
-	s->ntrust = w;
-	return 0;
+	/* Touching ranges stay apart: a read across two is not vouched
+	 * for as a whole unless the map says so. */
+	return set_trust(s, v, k, false);
 }
 
 int
@@ -312,19 +321,7 @@ pmf__mem_self_trust(struct pmf__mem *m, const struct pmf__range *r, size_t n,
 				v[k++] = (struct pmf__range){a, b};
 		}
 	}
-	qsort(v, k, sizeof(*v), cmp_range);
-	/* Ranges given out of order may now touch or overlap: merge. */
-	size_t w = 0;
-	for (size_t i = 0; i < k; i++) {
-		if (w > 0 && v[i].start <= v[w - 1].end) {
-			if (v[i].end > v[w - 1].end)
-				v[w - 1].end = v[i].end;
-		} else {
-			v[w++] = v[i];
-		}
-	}
-	free(s->trust);
-	s->trust = v;
-	s->ntrust = w;
-	return 0;
+	/* Pieces of one loadable run, cut from ranges given in any order,
+	 * join. */
+	return set_trust(s, v, k, true);
 }
