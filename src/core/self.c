@@ -146,6 +146,28 @@ image_data(const pmf_target *t, struct pmf__range *r, size_t max)
 
 #define MAX_SEGMENTS 8
 
+/* The main state's arena table (the allocator's own, reallocated only by
+ * it, under the GIL) into *R, read from the interpreter's data: 1, or 0
+ * when it is not known. */
+static size_t
+arena_table(pmf_target *t, struct pmf__range *r)
+{
+	const struct pmf__state_ref *ref = &t->pyt.main;
+	uint64_t ptr = 0, end;
+	uint32_t max = 0;
+	struct pmf__iov iov[2] = {
+		{.addr = ref->arenas, .buf = &ptr, .len = 8},
+		{.addr = ref->maxarenas, .buf = &max, .len = 4},
+	};
+	if (ref->arenas == 0 || ref->maxarenas == 0 ||
+	    pmf__mem_readv(&t->pyt.mem, iov, 2, NULL) != 0 || ptr == 0 ||
+	    max == 0 || max > PMF__MAX_ARENAS ||
+	    PMF_ADD_OVERFLOW(ptr, (uint64_t)max * PMF__AO_SIZE, &end))
+		return 0;
+	*r = (struct pmf__range){ptr, end};
+	return 1;
+}
+
 void
 pmf__self_done(pmf_target *t, const struct pmf_snapshot *s)
 {
@@ -252,9 +274,10 @@ pmf__self_prepare(pmf_target *t, unsigned *flags)
 	 * the interpreter's data alone; the arenas join once the state
 	 * that lists them is read (pmf__self_trust_state()). */
 	if (mode == PMF__SELF_MAPS) {
-		struct pmf__range r[MAX_SEGMENTS];
-		pmf__mem_self_trust(&t->pyt.mem, r,
-				    image_data(t, r, MAX_SEGMENTS), false);
+		struct pmf__range r[MAX_SEGMENTS + 1];
+		size_t n = image_data(t, r, MAX_SEGMENTS);
+		n += arena_table(t, &r[n]);
+		pmf__mem_self_trust(&t->pyt.mem, r, n, false);
 	}
 	pmf__mem_self_mode(&t->pyt.mem, mode);
 	return 0;

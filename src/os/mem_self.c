@@ -50,6 +50,7 @@ struct self_direct {
 	/* PMF__SELF_ARENAS: sorted, disjoint [start, end) pairs. */
 	struct pmf__range *trust;
 	size_t ntrust;
+	size_t tlast; /* the range trusted() last found */
 	/* The last run of loadable mappings found, [lo, hi), while the map
 	 * is generation GEN: pool headers come by the thousand from a few
 	 * runs, each then checked with two compares. */
@@ -88,10 +89,15 @@ remember(struct self_direct *s, uint64_t addr, uint64_t end)
 	s->hi = hi;
 }
 
-/* [ADDR, END) inside one of the vouched-for ranges. */
+/* [ADDR, END) inside one of the vouched-for ranges.  Reads come in runs
+ * (an arena's pools, a free list's nodes): the last range found is
+ * tried first. */
 static bool
-trusted(const struct self_direct *s, uint64_t addr, uint64_t end)
+trusted(struct self_direct *s, uint64_t addr, uint64_t end)
 {
+	if (s->tlast < s->ntrust && addr >= s->trust[s->tlast].start &&
+	    end <= s->trust[s->tlast].end)
+		return true;
 	size_t lo = 0, hi = s->ntrust;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -101,7 +107,10 @@ trusted(const struct self_direct *s, uint64_t addr, uint64_t end)
 			hi = mid;
 	}
 	/* trust[lo - 1] is the last range starting at or below ADDR. */
-	return lo > 0 && end <= s->trust[lo - 1].end;
+	if (lo == 0 || end > s->trust[lo - 1].end)
+		return false;
+	s->tlast = lo - 1;
+	return true;
 }
 
 static bool
@@ -256,6 +265,7 @@ set_trust(struct self_direct *s, struct pmf__range *v, size_t k, bool join)
 	free(s->trust);
 	s->trust = v;
 	s->ntrust = w;
+	s->tlast = 0;
 	return 0;
 }
 
