@@ -35,3 +35,10 @@ pmf__vec_zero(void *slot, size_t elsz)
 {
 	return memset(slot, 0, elsz);
 }
+
+int
+pmf__cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}

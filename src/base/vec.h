@@ -25,4 +25,7 @@ bool pmf__vec_reserve(void **items, size_t *cap, size_t need, size_t elsz);
 
 void *pmf__vec_zero(void *slot, size_t elsz);
 
+/* qsort(3) order of uint64_t values. */
+int pmf__cmp_u64(const void *a, const void *b);
+
 #endif

@@ -19,8 +19,9 @@ struct pmf__self_maps {
 	uint64_t *arenas;    /* their addresses, sorted (malloc'd, freed
 				with the handle) */
 	size_t narenas;
+	bool whole;          /* this snapshot's map comes only whole: read
+				or kept once the state is read */
 	bool record;         /* this snapshot read the map afresh */
-	bool keep;           /* this snapshot reads no map */
 };
 
 struct pmf_target {
@@ -81,9 +82,12 @@ int pmf__self_prepare(pmf_target *t, unsigned *flags);
 void pmf__self_done(pmf_target *t, const struct pmf_snapshot *s);
 
 /* Called once the main state ST of T is read, before its checks and its
- * walk: an in-process handle reading against a fresh map may now read
- * in place inside the arenas of ST that the map shows as arenas. */
-void pmf__self_trust_state(pmf_target *t, const struct pmf__state *st);
+ * walk.  For an in-process handle: a map that comes only whole is read
+ * afresh here unless the arenas are as its last walk saw them; reading
+ * against a current map, the arenas of ST that it shows as arenas may
+ * now be read in place.  Returns 0 or the map's read error. */
+int pmf__self_state_read(pmf_target *t, const struct pmf__state *st,
+			 struct pmf__err *e);
 
 /* Fills the public interpreter description from an opened pytarget. */
 void pmf__python_fill(struct pmf_python *py, const struct pmf__pyt *t);

@@ -14,11 +14,11 @@
  * allocator's arenas have changed.  The allocator is the only one to map
  * or unmap an arena, and it does so under the GIL the caller holds, so
  * while its table lists exactly the arenas a walk with a fresh map saw
- * (read through the kernel at the start of each snapshot), each of them
- * is still mapped.  Such a snapshot copies directly only inside those
- * arenas and the interpreter's own data and bss (mapped while it runs),
- * and reads everything else, the C heap above all, through the kernel;
- * a pointer anywhere else is read through the kernel too.
+ * (the state is read through the kernel first, then compared), each of
+ * them is still mapped.  Such a snapshot copies directly only inside
+ * those arenas and the interpreter's own data and bss (mapped while it
+ * runs).  With any map, everything else, the C heap above all, is read
+ * through the kernel.
  */
 #include "config.h"
 
@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/vec.h"
 #include "core/model.h"
 
 /* Bound on the interpreter states counted before a snapshot. */
@@ -62,68 +63,6 @@ pmf_target_open_self(pmf_target *t, const struct pmf_target_opts *opts)
 	return 0;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* The addresses of the live arenas in the main state's table, read
- * through the kernel, sorted into *OUT (malloc'd).  False when the state
- * cannot be read: the map is then read afresh. */
-static bool
-live_arenas(pmf_target *t, uint64_t **out, size_t *n)
-{
-	struct pmf__state st = {0};
-	*out = NULL;
-	*n = 0;
-	if (pmf__state_read(&t->pyt.mem, &t->pyt.main, &t->pyt.geom, &st,
-			    NULL) < 0) {
-		pmf__state_free(&st);
-		return false;
-	}
-	uint64_t *v = malloc((st.live + 1) * sizeof(*v));
-	size_t k = 0;
-	for (uint32_t i = 0; v != NULL && i < st.maxarenas && k < st.live; i++)
-		if (st.ao[i].address != 0)
-			v[k++] = st.ao[i].address;
-	pmf__state_free(&st);
-	if (v == NULL)
-		return false;
-	qsort(v, k, sizeof(*v), cmp_u64);
-	*out = v;
-	*n = k;
-	return true;
-}
-
-/* Decides how this snapshot reads a map that comes only whole: keep the
- * last one when the live arenas are the very ones its walk saw (none
- * allocated, none freed: no new mapping to learn of, none of those the
- * snapshot reads in place gone), else read it. */
-static enum pmf__self_mode
-whole_map_mode(pmf_target *t)
-{
-	struct pmf__self_maps *sm = &t->selfmaps;
-	uint64_t *live;
-	size_t n;
-	sm->keep = sm->record = false;
-	if (!live_arenas(t, &live, &n)) {
-		sm->known = false;
-		return PMF__SELF_MAPS;
-	}
-	bool same = sm->known && n == sm->narenas &&
-		    (n == 0 || memcmp(live, sm->arenas, n * sizeof(*live)) == 0);
-	free(live);
-	if (same) {
-		sm->keep = true;
-		return PMF__SELF_ARENAS;
-	}
-	sm->known = false;
-	sm->record = true;
-	return PMF__SELF_MAPS;
-}
-
 /* The interpreter image's writable segments (data and bss), which stay
  * mapped as long as the interpreter runs, into R; returns how many. */
 static size_t
@@ -146,28 +85,6 @@ image_data(const pmf_target *t, struct pmf__range *r, size_t max)
 
 #define MAX_SEGMENTS 8
 
-/* The main state's arena table (the allocator's own, reallocated only by
- * it, under the GIL) into *R, read from the interpreter's data: 1, or 0
- * when it is not known. */
-static size_t
-arena_table(pmf_target *t, struct pmf__range *r)
-{
-	const struct pmf__state_ref *ref = &t->pyt.main;
-	uint64_t ptr = 0, end;
-	uint32_t max = 0;
-	struct pmf__iov iov[2] = {
-		{.addr = ref->arenas, .buf = &ptr, .len = 8},
-		{.addr = ref->maxarenas, .buf = &max, .len = 4},
-	};
-	if (ref->arenas == 0 || ref->maxarenas == 0 ||
-	    pmf__mem_readv(&t->pyt.mem, iov, 2, NULL) != 0 || ptr == 0 ||
-	    max == 0 || max > PMF__MAX_ARENAS ||
-	    PMF_ADD_OVERFLOW(ptr, (uint64_t)max * PMF__AO_SIZE, &end))
-		return 0;
-	*r = (struct pmf__range){ptr, end};
-	return 1;
-}
-
 void
 pmf__self_done(pmf_target *t, const struct pmf_snapshot *s)
 {
@@ -189,7 +106,7 @@ pmf__self_done(pmf_target *t, const struct pmf_snapshot *s)
 			a[i], a[i] + t->pyt.geom.arena_size};
 	}
 	if (pmf__mem_self_trust(&t->pyt.mem, r, n, true) == 0) {
-		qsort(a, d->narenas, sizeof(*a), cmp_u64);
+		qsort(a, d->narenas, sizeof(*a), pmf__cmp_u64);
 		free(sm->arenas);
 		sm->arenas = a;
 		sm->narenas = d->narenas;
@@ -201,15 +118,53 @@ out:
 	free(r);
 }
 
-void
-pmf__self_trust_state(pmf_target *t, const struct pmf__state *st)
+/* The live arenas of ST are the very ones the last walk with a fresh map
+ * saw: none allocated (no mapping to learn of), none freed (none of those
+ * read in place gone). */
+static bool
+same_arenas(const struct pmf__self_maps *sm, const struct pmf__state *st)
 {
-	if (!t->self || t->selfmaps.keep)
-		return;
+	if (!sm->known || st->live != sm->narenas)
+		return false;
+	uint64_t *v = malloc((st->live + 1) * sizeof(*v));
+	if (v == NULL)
+		return false;
+	size_t k = 0;
+	for (uint32_t i = 0; i < st->maxarenas && k < st->live; i++)
+		if (st->ao[i].address != 0)
+			v[k++] = st->ao[i].address;
+	qsort(v, k, sizeof(*v), pmf__cmp_u64);
+	bool same = k == sm->narenas &&
+		    (k == 0 || memcmp(v, sm->arenas, k * sizeof(*v)) == 0);
+	free(v);
+	return same;
+}
+
+int
+pmf__self_state_read(pmf_target *t, const struct pmf__state *st,
+		     struct pmf__err *e)
+{
+	struct pmf__self_maps *sm = &t->selfmaps;
+	if (!t->self)
+		return 0;
+	if (sm->whole) {
+		/* Read through the kernel so far; now the map is kept, or
+		 * read afresh and recorded after the walk. */
+		if (same_arenas(sm, st)) {
+			pmf__mem_self_mode(&t->pyt.mem, PMF__SELF_ARENAS);
+			return 0;
+		}
+		sm->known = false;
+		sm->record = true;
+		int rc = pmf__pyt_refresh_maps(&t->pyt, e);
+		if (rc < 0)
+			return rc;
+		pmf__mem_self_mode(&t->pyt.mem, PMF__SELF_MAPS);
+	}
 	struct pmf__range *r =
 		malloc((st->live + MAX_SEGMENTS) * sizeof(*r));
 	if (r == NULL)
-		return; /* the image's data only: slower, as safe */
+		return 0; /* the image's data only: slower, as safe */
 	size_t n = image_data(t, r, MAX_SEGMENTS);
 	/* The entries that look like arenas to the current map (anonymous,
 	 * read-write, aligned, sane counts); a torn or wild one is read
@@ -226,6 +181,7 @@ pmf__self_trust_state(pmf_target *t, const struct pmf__state *st)
 	}
 	pmf__mem_self_trust(&t->pyt.mem, r, n, false);
 	free(r);
+	return 0;
 }
 
 /* True when this process has an obmalloc state besides the main one:
@@ -257,28 +213,27 @@ pmf__self_prepare(pmf_target *t, unsigned *flags)
 	 * keeps the caller's allocator still. */
 	*flags |= PMF_SNAP_NONBLOCKING;
 	/* Direct copies need a current map and nobody else allocating.
-	 * They are turned on only for a snapshot that walks, which re-reads
-	 * the map before its first read (or, see above, need not); counting
-	 * the states (3.12+) and reading the arena key go through the
-	 * kernel, and another interpreter's own state turns them off. */
+	 * Counting the states (3.12+) goes through the kernel, and another
+	 * interpreter's own state keeps everything there.  A queried map is
+	 * current at each lookup: the snapshot trusts the interpreter's data
+	 * from the start, the arenas once the state that lists them is read
+	 * (pmf__self_state_read()).  A map that comes only whole is read, or
+	 * kept, once the state shows whether the arenas changed; until
+	 * then, everything goes through the kernel. */
 	struct pmf__self_maps *sm = &t->selfmaps;
-	sm->keep = sm->record = false;
+	sm->whole = sm->record = false;
 	pmf__mem_self_mode(&t->pyt.mem, PMF__SELF_KERNEL);
 	if (!t->pyt.have_main || other_states(t)) {
 		sm->known = false;
 		return 0;
 	}
-	enum pmf__self_mode mode = t->pyt.maps.q != NULL ? PMF__SELF_MAPS
-							 : whole_map_mode(t);
-	/* Checking against a fresh map, the snapshot starts out trusting
-	 * the interpreter's data alone; the arenas join once the state
-	 * that lists them is read (pmf__self_trust_state()). */
-	if (mode == PMF__SELF_MAPS) {
-		struct pmf__range r[MAX_SEGMENTS + 1];
-		size_t n = image_data(t, r, MAX_SEGMENTS);
-		n += arena_table(t, &r[n]);
-		pmf__mem_self_trust(&t->pyt.mem, r, n, false);
+	if (t->pyt.maps.q == NULL) {
+		sm->whole = true;
+		return 0;
 	}
-	pmf__mem_self_mode(&t->pyt.mem, mode);
+	struct pmf__range r[MAX_SEGMENTS];
+	pmf__mem_self_trust(&t->pyt.mem, r, image_data(t, r, MAX_SEGMENTS),
+			    false);
+	pmf__mem_self_mode(&t->pyt.mem, PMF__SELF_MAPS);
 	return 0;
 }

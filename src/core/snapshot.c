@@ -168,8 +168,8 @@ walk_state(pmf_target *t, struct pmf_snapshot *s,
 		rc = strict ? PMF_EAGAIN : rc;
 	if (rc < 0)
 		goto out;
-	if (ir->is_main)
-		pmf__self_trust_state(t, &st);
+	if (ir->is_main && (rc = pmf__self_state_read(t, &st, e)) < 0)
+		goto out;
 	pmf__state_check(&st, &ir->ref, &pt->geom, &pt->maps, &pt->mem, &c);
 	if (!pmf__check_passes(&c, strict)) {
 		rc = pmf__err_set(e, strict ? PMF_EAGAIN : PMF_ECORRUPT,
@@ -253,8 +253,9 @@ one_pass(pmf_target *t, struct pmf_snapshot *s, struct want *wt,
 	s->info.time_unix_ns = pmf__wall_ns();
 	/* Arenas are mmapped and unmapped between snapshots: the maps the
 	 * checks use must be as new as the state (an in-process handle
-	 * knows when its arenas have not changed: core/self.c). */
-	rc = t->selfmaps.keep ? 0 : pmf__pyt_refresh_maps(pt, e);
+	 * with a map that comes only whole decides once it has read the
+	 * state: core/self.c). */
+	rc = t->selfmaps.whole ? 0 : pmf__pyt_refresh_maps(pt, e);
 	long n = rc < 0 ? rc : pmf__interps(pt, refs, MAX_STATES, e);
 	if (n < 0) {
 		rc = (int)n;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "py/scan.h"
 
 /* Bounds on the work a hostile or huge image can cause. */
@@ -149,13 +150,6 @@ in_anon_rw(const struct pmf__maps *maps, uint64_t p)
 	return mp != NULL && mp->r && mp->w && pmf__map_is_anon(mp);
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Every distinct heap pointer in the regions, sorted. */
 static uint64_t *
 heap_pointers(struct pmf__pyt *t, const struct region *r, int n, size_t *np)
@@ -182,7 +176,7 @@ heap_pointers(struct pmf__pyt *t, const struct region *r, int n, size_t *np)
 		*np = 0;
 		return NULL;
 	}
-	qsort(v, k, sizeof(*v), cmp_u64);
+	qsort(v, k, sizeof(*v), pmf__cmp_u64);
 	size_t u = 0;
 	for (size_t i = 0; i < k; i++)
 		if (u == 0 || v[u - 1] != v[i])
