@@ -25,6 +25,18 @@ iso_time(int64_t ns, char *buf, size_t len)
 	snprintf(buf, len, "%s.%03dZ", base, (int)((ns / 1000000) % 1000));
 }
 
+/* KEY: V, or null when there is no value (HAVE false). */
+static void
+ku64_or_null(struct pmf__json *j, const char *key, bool have, uint64_t v)
+{
+	if (have) {
+		pmf__json_ku64(j, key, v);
+	} else {
+		pmf__json_key(j, key);
+		pmf__json_null(j);
+	}
+}
+
 static void
 python(struct pmf__json *j, const struct pmf_python *py)
 {
@@ -169,11 +181,8 @@ interp_body(struct pmf__json *j, const struct pmf_snapshot *s, size_t idx,
 	pmf__json_ku64(j, "state_address", it->state_address);
 	pmf__json_ku64(j, "pools_failed_validation",
 		       it->pools_failed_validation);
-	pmf__json_key(j, "debug_malloc_calls");
-	if (it->has_debug_malloc_calls)
-		pmf__json_u64(j, it->debug_malloc_calls);
-	else
-		pmf__json_null(j);
+	ku64_or_null(j, "debug_malloc_calls", it->has_debug_malloc_calls,
+		     it->debug_malloc_calls);
 
 	const struct pmf_arena_counters *a = &it->arenas;
 	pmf__json_key(j, "arenas");
@@ -303,19 +312,10 @@ pmf__fmt_json(const struct pmf_snapshot *s, const struct pmf__sel *sel,
 		pmf__json_obj_begin(j);
 		pmf__json_ku64(j, "rss_bytes", pm->rss_bytes);
 		/* PMF_SNAP_PROCESS_FAST reads no PSS: null, not zero. */
-		if (in->process_fast) {
-			pmf__json_key(j, "pss_bytes");
-			pmf__json_null(j);
-		} else {
-			pmf__json_ku64(j, "pss_bytes", pm->pss_bytes);
-		}
+		ku64_or_null(j, "pss_bytes", !in->process_fast, pm->pss_bytes);
 		pmf__json_ku64(j, "swap_bytes", pm->swap_bytes);
-		if (in->process_fast) {
-			pmf__json_key(j, "pss_anon_bytes");
-			pmf__json_null(j);
-		} else {
-			pmf__json_ku64(j, "pss_anon_bytes", pm->anon_bytes);
-		}
+		ku64_or_null(j, "pss_anon_bytes", !in->process_fast,
+			     pm->anon_bytes);
 		pmf__json_ku64(j, "hwm_bytes", pm->hwm_bytes);
 		pmf__json_ku64(j, "threads", pm->threads);
 		pmf__json_key(j, "split");
