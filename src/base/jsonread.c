@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "base/jsonread.h"
+#include "base/utf8.h"
 #include "base/vec.h"
 
 #define DEF_MAX_BYTES ((size_t)16 << 20)
@@ -176,68 +177,6 @@ skip_ws(struct parser *p)
 	}
 }
 
-/* Length of the well-formed UTF-8 sequence at S (AVAIL bytes left), or 0:
- * overlong forms, encoded surrogates and code points past U+10FFFF are
- * not well-formed. */
-static size_t
-utf8_seq(const unsigned char *s, size_t avail)
-{
-	unsigned c = s[0];
-	size_t n;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		cp = c & 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (avail < n)
-		return 0;
-	for (size_t k = 1; k < n; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[k] & 0x3f);
-	}
-	if (n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-		return 0;
-	if (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
-		return 0;
-	return n;
-}
-
-static size_t
-utf8_put(char *d, uint32_t cp)
-{
-	if (cp < 0x80) {
-		d[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		d[0] = (char)(0xc0 | cp >> 6);
-		d[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		d[0] = (char)(0xe0 | cp >> 12);
-		d[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		d[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	d[0] = (char)(0xf0 | cp >> 18);
-	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	d[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* Four hex digits at S[AT..], or -1. */
 static long
 hex4(const unsigned char *s, size_t at, size_t end)
@@ -289,12 +228,12 @@ unescape(const struct parser *p, size_t *i, size_t end, char *d)
 		if (lo >= 0xdc00 && lo <= 0xdfff) {
 			*i += 6;
 			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-			return (int)utf8_put(d, (uint32_t)cp);
+			return (int)pmf__utf8_put(d, (uint32_t)cp);
 		}
 	}
 	if (cp >= 0xd800 && cp <= 0xdfff)
 		cp = 0xfffd;
-	return (int)utf8_put(d, (uint32_t)cp);
+	return (int)pmf__utf8_put(d, (uint32_t)cp);
 }
 
 /* The string at P->pos (its opening quote), decoded into the arena. */
@@ -332,7 +271,7 @@ parse_string(struct parser *p, const char **out, size_t *out_len)
 				return PMF_EINVAL;
 			o += (size_t)n;
 		} else {
-			size_t n = utf8_seq(s + i, end - i);
+			size_t n = pmf__utf8_seq(s + i, end - i);
 			if (n == 0)
 				return fail(p, i, "invalid UTF-8 in a string");
 			memcpy(d + o, s + i, n);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "core/json.h"
 
 void
@@ -83,38 +84,12 @@ before(struct pmf__json *j)
 	j->first[j->depth] = false;
 }
 
-/* Length of the valid UTF-8 sequence at S (0 if invalid), as RFC 3629
- * defines it: no overlong form, no surrogate, nothing above U+10FFFF. */
+/* Length of the valid UTF-8 sequence at the NUL-terminated S, or 0. */
 static size_t
 utf8_len(const unsigned char *s)
 {
-	if (s[0] < 0x80)
-		return 1;
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
+	/* A NUL ends every sequence early, so no read passes it. */
+	return pmf__utf8_seq(s, s[0] < 0x80 ? 1 : strnlen((const char *)s, 4));
 }
 
 /* STR as valid UTF-8 (invalid bytes as U+FFFD, as quoted() writes
