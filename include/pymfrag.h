@@ -128,7 +128,7 @@ PMF_API int pmf_locate_parse(const char *name, enum pmf_locate *out);
 /* Report formats. */
 enum pmf_format {
 	PMF_FORMAT_TEXT = 0,         /* for people */
-	PMF_FORMAT_JSON,             /* schema in pymfrag(1), schema_version 1 */
+	PMF_FORMAT_JSON,             /* schema in pymfrag(1), schema_version 2 */
 	PMF_FORMAT_DEBUGMALLOCSTATS, /* byte-identical to CPython's own */
 	PMF_FORMAT_PROMETHEUS,       /* Prometheus/OpenMetrics text exposition */
 };
@@ -239,14 +239,16 @@ struct pmf_snapshot_opts {
 	double pinned_below;     /* an arena is pinned when its utilization
 	                            (live block bytes / arena size) is below
 	                            this fraction; 0 means 0.10 */
-	unsigned pinned_examine; /* how many pinned arenas, least utilized
-	                            first, have their objects identified;
-	                            0 means 64 */
+	unsigned pinned_examine; /* how many of the arenas that pin or
+	                            strand memory (pinned, and the stranded
+	                            arenas of struct pmf_analysis), least
+	                            utilized first, have their objects
+	                            identified; 0 means all of them */
 	uint64_t examine_arena;  /* with PMF_SNAP_ANALYZE: also identify the
 	                            objects of the arena at this address,
 	                            pinned or not (a drill-down); 0: none.
-	                            Its types are not added to the pinned
-	                            totals. */
+	                            Its types are added to the pinned or
+	                            stranded totals only if it is one. */
 };
 
 /* pmf_snapshot_take() with options. */
@@ -451,6 +453,8 @@ struct pmf_arena {
 	uint64_t bytes_live;      /* bytes of the live blocks */
 	double utilization;       /* bytes_live / arena_size */
 	bool pinned;              /* utilization below the threshold */
+	bool stranded;            /* among the stranded arenas (see
+	                             struct pmf_analysis) */
 	bool examined;            /* its objects were identified */
 	/* Residency of the arena's pages (residency_valid in the analysis). */
 	uint64_t resident_bytes, swapped_bytes;
@@ -458,11 +462,20 @@ struct pmf_arena {
 	                             too (e.g. a fork child) */
 };
 
-/* Live blocks of one kind: an object type ("dict", "Decimal"), or one of
- * "<non-object>" (buffers: list items, dict keys...), "<free-listed>"
- * (objects kept on a free list) and "<unknown>". */
+/* Live blocks of one kind: objects of a type, named as CPython's
+ * repr(type) names it ("dict", "decimal.Decimal",
+ * "collections.OrderedDict", "__main__.Record"), or one of
+ *   "<list items>", "<dict keys>", "<dict values>", "<set table>":
+ *       buffers that a list, dict, set or instance read in the same
+ *       arenas points at;
+ *   "<non-object>":  other buffers (no type at any offset an object could
+ *                    start at);
+ *   "<free-listed>": dead objects kept on one of CPython's free lists;
+ *   "<unknown>":     what could not be decided: a pool changed under the
+ *                    read, a page not in RAM, a type object not in RAM. */
+#define PMF_TYPE_NAME_MAX 128
 struct pmf_type_count {
-	char name[64];
+	char name[PMF_TYPE_NAME_MAX];
 	uint64_t count;
 	uint64_t bytes; /* block bytes */
 };
@@ -489,9 +502,28 @@ struct pmf_analysis {
 	uint64_t pinned_arenas;
 	uint64_t pinned_live_blocks, pinned_live_bytes;
 	uint64_t pinned_examined; /* of those, arenas whose objects were read */
-	/* Live blocks of the examined arenas by type, most blocks first. */
+	/* Live blocks of the pinned arenas read, by type, most blocks
+	 * first. */
 	size_t ntypes;
 	const struct pmf_type_count *types;
+	/* Where the stranded bytes are: the stranded_bytes / arena_size
+	 * least utilized arenas (ties by address), whose live blocks are
+	 * the fewest that keep that much memory from the OS.  Arenas with
+	 * no live block count as examined (nothing holds them but
+	 * pymalloc).  stranded_examined / stranded_arenas is the share of
+	 * the stranded bytes the table covers. */
+	uint64_t stranded_arenas;
+	uint64_t stranded_examined;
+	size_t nstranded_types;
+	const struct pmf_type_count *stranded_types;
+	/* The reads behind the tables, done after the target was released:
+	 * pools read, those found changed since the walk (read as they are
+	 * then), reads repeated because a pool changed while it was read,
+	 * pools that never held together (their blocks counted
+	 * "<unknown>"), and the live blocks classified. */
+	uint64_t read_pools, read_pools_changed, read_pools_retried;
+	uint64_t read_pools_torn;
+	uint64_t read_blocks;
 };
 
 /* The analysis of the I-th state, or NULL when out of range. */

@@ -20,7 +20,7 @@
 #include "cli/cli.h"
 
 /* The report schema this command reads, and the one it writes. */
-#define REPORT_SCHEMA 1
+#define REPORT_SCHEMA 2
 #define DIFF_SCHEMA 1
 
 /* No report comes near this; a bigger file is something else. */
@@ -553,6 +553,10 @@ static const struct field pinned_fields[] = {
 	{"live_bytes", "pinned live bytes", true},
 };
 
+static const struct field stranded_fields[] = {
+	{"arenas", "stranded arenas", false},
+};
+
 static void
 heading(struct diff *d, const char *title)
 {
@@ -901,8 +905,10 @@ type_collect(struct type_delta *v, size_t n, const struct pmf__jval *from,
 	return n;
 }
 
+/* The types of A and B that changed, under TITLE in text. */
 static void
-types(struct diff *d, const struct pmf__jval *a, const struct pmf__jval *b)
+types(struct diff *d, const char *title, const struct pmf__jval *a,
+      const struct pmf__jval *b)
 {
 	/* Reports list tens of types; the cap bounds the quadratic matching
 	 * on a file that lists millions. */
@@ -927,11 +933,9 @@ types(struct diff *d, const struct pmf__jval *a, const struct pmf__jval *b)
 		}
 		jw_close(&d->w, ']');
 	} else if (n > 0) {
-		fprintf(d->f, "\n%-44s %15s %15s\n",
-			"pinned arenas' blocks by type (NEW - OLD)", "count",
-			"bytes");
+		fprintf(d->f, "\n%-44s %15s %15s\n", title, "count", "bytes");
 		for (size_t i = 0; i < n && i < TEXT_TYPES; i++) {
-			char name[64], c[32], by[32];
+			char name[PMF_TYPE_NAME_MAX], c[32], by[32];
 			fprintf(d->f, "  %-42s %15s %15s\n",
 				clean(v[i].name, name, sizeof(name)),
 				num(delta(&v[i].count), true, c, 32),
@@ -984,7 +988,20 @@ analysis(struct diff *d)
 		if (d->json)
 			jw_open(&d->w, "pinned", '{');
 		rows(d, pa, pb, pinned_fields, PMF_ARRAY_SIZE(pinned_fields));
-		types(d, pmf__jget(pa, "types"), pmf__jget(pb, "types"));
+		types(d, "pinned arenas' blocks by type (NEW - OLD)",
+		      pmf__jget(pa, "types"), pmf__jget(pb, "types"));
+		if (d->json)
+			jw_close(&d->w, '}');
+	}
+	const struct pmf__jval *sa = pmf__jget(a, "stranded"),
+			       *sb = pmf__jget(b, "stranded");
+	if (both_objects(sa, sb)) {
+		if (d->json)
+			jw_open(&d->w, "stranded", '{');
+		rows(d, sa, sb, stranded_fields,
+		     PMF_ARRAY_SIZE(stranded_fields));
+		types(d, "stranded arenas' blocks by type (NEW - OLD)",
+		      pmf__jget(sa, "types"), pmf__jget(sb, "types"));
 		if (d->json)
 			jw_close(&d->w, '}');
 	}

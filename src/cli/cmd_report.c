@@ -53,9 +53,10 @@ usage(FILE *f)
 	      "                         an arena is pinned below PCT% "
 	      "utilization\n"
 	      "                         (0 < PCT <= 100, default 10)\n"
-	      "      --examine N        identify the objects of the N least "
-	      "utilized pinned\n"
-	      "                         arenas (default 64)\n"
+	      "      --examine N|all    identify the objects of the N least "
+	      "utilized of the\n"
+	      "                         pinned and stranded arenas "
+	      "(default all)\n"
 	      "      --top N            rows in worst-N lists (default 10)\n"
 	      "  -v, --verbose          say how the allocator was found, on "
 	      "stderr\n"
@@ -116,7 +117,7 @@ parse(int argc, char **argv, struct opts *o)
 	bool have_pid = false;
 	int c;
 	o->pinned_below = 10;
-	o->examine = 64;
+	o->examine = 0; /* all */
 	o->top = 10;
 	opterr = 0;
 	optind = 1;
@@ -158,11 +159,13 @@ parse(int argc, char **argv, struct opts *o)
 					optarg);
 			break;
 		case OPT_EXAMINE:
-			if (!cli_parse_count(optarg, &o->examine))
+			if (strcmp(optarg, "all") == 0)
+				o->examine = 0;
+			else if (!cli_parse_count(optarg, &o->examine))
 				return cli_usage_error(
 					"report",
 					"--examine needs a positive number of "
-					"arenas, not '%s'",
+					"arenas or 'all', not '%s'",
 					optarg);
 			break;
 		case OPT_TOP:

@@ -85,11 +85,11 @@ used_pool(struct pmf_analysis *an, const struct pmf__analyze_in *in,
 		  blocks_end, p + g->pool_size);
 }
 
-/* Regions and residency of arena A (its pages at PAGES, or NULL). */
+/* The regions of arena A, with their residency when PAGES (its page
+ * flags) is not NULL. */
 static void
-one_arena(struct pmf_analysis *an, const struct pmf__analyze_in *in,
-	  const struct pmf__arena_sum *a, const uint8_t *pages,
-	  struct pmf_arena *out)
+arena_regions(struct pmf_analysis *an, const struct pmf__analyze_in *in,
+	      const struct pmf__arena_sum *a, const uint8_t *pages)
 {
 	const struct pmf__geom *g = in->g;
 	uint64_t A = a->address, end = A + g->arena_size;
@@ -117,8 +117,34 @@ one_arena(struct pmf_analysis *an, const struct pmf__analyze_in *in,
 			add_range(&an->regions[r], in, pages, A, p,
 				  p + g->pool_size);
 	}
+}
+
+/* The residency of the arena whose page flags are PAGES, into OUT. */
+static void
+arena_residency(const struct pmf__analyze_in *in, const uint8_t *pages,
+		struct pmf_arena *out)
+{
+	out->resident_bytes = out->swapped_bytes = out->shared_bytes = 0;
+	for (uint64_t pg = 0; pg < in->g->arena_size / in->page_size; pg++) {
+		if (pages[pg] & PMF__PG_PRESENT)
+			out->resident_bytes += in->page_size;
+		if (pages[pg] & PMF__PG_SWAPPED)
+			out->swapped_bytes += in->page_size;
+		if (pages[pg] & PMF__PG_SHARED)
+			out->shared_bytes += in->page_size;
+	}
+}
+
+/* Regions and residency of arena A (its pages at PAGES, or NULL). */
+static void
+one_arena(struct pmf_analysis *an, const struct pmf__analyze_in *in,
+	  const struct pmf__arena_sum *a, const uint8_t *pages,
+	  struct pmf_arena *out)
+{
+	const struct pmf__geom *g = in->g;
+	arena_regions(an, in, a, pages);
 	memset(out, 0, sizeof(*out));
-	out->address = A;
+	out->address = a->address;
 	out->index = a->index;
 	out->pools_total = a->ntotalpools;
 	out->pools_used = a->pools_used;
@@ -128,16 +154,33 @@ one_arena(struct pmf_analysis *an, const struct pmf__analyze_in *in,
 	out->blocks_live = a->blocks_live;
 	out->bytes_live = a->bytes_live;
 	out->utilization = (double)a->bytes_live / (double)g->arena_size;
-	if (pages == NULL)
+	if (pages != NULL)
+		arena_residency(in, pages, out);
+}
+
+static void
+regions_total(struct pmf_analysis *an)
+{
+	memset(&an->total, 0, sizeof(an->total));
+	for (int r = 0; r < PMF_REGION_COUNT; r++)
+		res_add(&an->total, &an->regions[r]);
+}
+
+void
+pmf__analyze_residency(const struct pmf__analyze_in *in,
+		       struct pmf__interp_data *d)
+{
+	struct pmf_analysis *an = &d->analysis;
+	if (in->pages == NULL || d->pub_arenas == NULL)
 		return;
-	for (uint64_t pg = 0; pg < g->arena_size / in->page_size; pg++) {
-		if (pages[pg] & PMF__PG_PRESENT)
-			out->resident_bytes += in->page_size;
-		if (pages[pg] & PMF__PG_SWAPPED)
-			out->swapped_bytes += in->page_size;
-		if (pages[pg] & PMF__PG_SHARED)
-			out->shared_bytes += in->page_size;
+	memset(an->regions, 0, sizeof(an->regions));
+	uint64_t npg = in->g->arena_size / in->page_size;
+	for (size_t j = 0; j < in->narenas && j < d->narenas; j++) {
+		arena_regions(an, in, &in->arenas[j], in->pages + j * npg);
+		arena_residency(in, in->pages + j * npg, &d->pub_arenas[j]);
 	}
+	regions_total(an);
+	an->residency_valid = true;
 }
 
 int
@@ -179,8 +222,7 @@ pmf__analyze(const struct pmf__analyze_in *in,
 		if (a->ntotalpools > 0 && a->ntotalpools < ppa)
 			ppa = a->ntotalpools;
 	}
-	for (int r = 0; r < PMF_REGION_COUNT; r++)
-		res_add(&an->total, &an->regions[r]);
+	regions_total(an);
 	/* Perfect packing: each class's blocks in as few pools as hold
 	 * them, and those pools in as few arenas as hold them. */
 	uint64_t pools = 0;
@@ -195,174 +237,6 @@ pmf__analyze(const struct pmf__analyze_in *in,
 				     g->arena_size;
 	d->narenas = in->narenas;
 	return 0;
-}
-
-/* Most blocks first (each live block can hold a pool, hence an arena,
- * open, whatever its size), then most bytes, then by name. */
-static int
-cmp_types(const void *x, const void *y)
-{
-	const struct pmf_type_count *a = x, *b = y;
-	if (a->count != b->count)
-		return a->count < b->count ? 1 : -1;
-	if (a->bytes != b->bytes)
-		return a->bytes < b->bytes ? 1 : -1;
-	return strcmp(a->name, b->name);
-}
-
-/* Turns the counts C into a list merged by name (two classes may share
- * one), most blocks first. */
-static int
-types_list(const struct pmf__types *cache, const struct pmf__tcounts *c,
-	   struct pmf_type_count **out, size_t *n)
-{
-	size_t cap = 0, k = 0;
-	struct pmf_type_count *v = NULL;
-	for (uint32_t id = 0; id < PMF__T_FIRST + cache->nnames; id++) {
-		if (c->count[id] == 0)
-			continue;
-		const char *name = pmf__types_name(cache, id);
-		size_t i;
-		for (i = 0; i < k; i++)
-			if (strcmp(v[i].name, name) == 0)
-				break;
-		if (i == k) {
-			struct pmf_type_count *t = PMF__VEC_PUSH(v, k, cap);
-			if (t == NULL) {
-				free(v);
-				return PMF_ENOMEM;
-			}
-			memset(t, 0, sizeof(*t));
-			snprintf(t->name, sizeof(t->name), "%s", name);
-		}
-		v[i].count += c->count[id];
-		v[i].bytes += c->bytes[id];
-	}
-	if (k > 1)
-		qsort(v, k, sizeof(*v), cmp_types);
-	*out = v;
-	*n = k;
-	return 0;
-}
-
-struct pick {
-	uint64_t bytes_live, address;
-	size_t j;
-};
-
-/* Least utilized first; by address among equals. */
-static int
-cmp_util(const void *x, const void *y)
-{
-	const struct pick *a = x, *b = y;
-	if (a->bytes_live != b->bytes_live)
-		return a->bytes_live < b->bytes_live ? -1 : 1;
-	return a->address < b->address ? -1 : a->address > b->address;
-}
-
-int
-pmf__analyze_types(struct pmf__mem *mem, const struct pmf__geom *g,
-		   const struct pmf__objfmt *f, struct pmf__types *cache,
-		   unsigned examine, uint64_t also, struct pmf__interp_data *d,
-		   struct pmf__err *e)
-{
-	struct pmf_analysis *an = &d->analysis;
-	size_t npinned = 0;
-	struct pick *order = calloc(d->narenas + 1, sizeof(*order));
-	struct pmf__tcounts *one = malloc(sizeof(*one));
-	struct pmf__tcounts *all = calloc(1, sizeof(*all));
-	struct pmf__pool_read *pools = malloc(
-		(g->arena_size / g->pool_size + 1) * sizeof(*pools));
-	int rc = 0;
-	d->arena_types = calloc(d->narenas + 1, sizeof(*d->arena_types));
-	if (order == NULL || one == NULL || all == NULL || pools == NULL ||
-	    d->arena_types == NULL) {
-		rc = pmf__err_set(e, PMF_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t j = 0; j < d->narenas; j++)
-		if (d->pub_arenas[j].pinned)
-			order[npinned++] = (struct pick){
-				d->pub_arenas[j].bytes_live,
-				d->pub_arenas[j].address, j};
-	qsort(order, npinned, sizeof(*order), cmp_util);
-	if (npinned > examine)
-		npinned = examine;
-	/* The arena a caller asked for (a drill-down) is read too, pinned
-	 * or not, unless it is already among the least utilized. */
-	for (size_t j = 0; also != 0 && j < d->narenas; j++) {
-		if (d->pub_arenas[j].address != also)
-			continue;
-		bool have = false;
-		for (size_t i = 0; i < npinned; i++)
-			have = have || order[i].j == j;
-		if (!have)
-			order[npinned++] = (struct pick){
-				d->pub_arenas[j].bytes_live,
-				d->pub_arenas[j].address, j};
-		break;
-	}
-	for (size_t i = 0; i < npinned; i++) {
-		size_t j = order[i].j;
-		const struct pmf__arena_sum *a = &d->arenas[j];
-		uint64_t base = pmf__round_up(a->address, g->pool_size);
-		size_t npg = d->page_size ? g->arena_size / d->page_size : 0;
-		size_t n = 0;
-		for (uint32_t k = 0; k < a->ncarved; k++) {
-			if (a->first_rec + k >= d->npools)
-				break;
-			const struct pmf__pool_rec *rec =
-				&d->pools[a->first_rec + k];
-			if (rec->kind != PMF__POOL_USED)
-				continue;
-			uint64_t p = base + (uint64_t)k * g->pool_size;
-			pools[n++] = (struct pmf__pool_read){
-				.addr = p,
-				.len = rec->nextoffset,
-				.count = rec->count,
-				.size = pmf__geom_size(g, rec->szidx),
-				.pages = d->pages == NULL
-						 ? NULL
-						 : d->pages + j * npg +
-							   (p - a->address) /
-								   d->page_size,
-			};
-		}
-		memset(one, 0, sizeof(*one));
-		rc = pmf__types_count_pools(cache, mem, g, f, pools, n,
-					    d->page_size, one, e);
-		if (rc < 0)
-			goto out;
-		/* Only pinned arenas count in the pinned totals. */
-		bool pinned = d->pub_arenas[j].pinned;
-		for (size_t id = 0; pinned && id < PMF__T_FIRST + PMF__T_MAX;
-		     id++) {
-			all->count[id] += one->count[id];
-			all->bytes[id] += one->bytes[id];
-		}
-		if (types_list(cache, one, &d->arena_types[j].v,
-			       &d->arena_types[j].n) < 0) {
-			rc = pmf__err_set(e, PMF_ENOMEM, "out of memory");
-			goto out;
-		}
-		d->pub_arenas[j].examined = true;
-		if (pinned)
-			an->pinned_examined++;
-	}
-	if (types_list(cache, all, &d->types, &an->ntypes) < 0) {
-		rc = pmf__err_set(e, PMF_ENOMEM, "out of memory");
-		goto out;
-	}
-	an->types = d->types;
-out:
-	free(order);
-	free(one);
-	free(all);
-	free(pools);
-	/* The page flags served this pass only. */
-	free(d->pages);
-	d->pages = NULL;
-	return rc;
 }
 
 static const char *const region_names[] = {
@@ -403,6 +277,7 @@ pmf__interp_data_free(struct pmf__interp_data *d)
 	free(d->arena_types);
 	free(d->pub_arenas);
 	free(d->types);
+	free(d->stranded_types);
 	free(d->pools);
 	free(d->pages);
 	free(d->arenas);

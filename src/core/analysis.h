@@ -32,14 +32,36 @@ int pmf__analyze(const struct pmf__analyze_in *in,
 		 const struct pmf_interp_stats *st, struct pmf__interp_data *d,
 		 struct pmf__err *e);
 
-/* Identifies the objects in the EXAMINE least utilized pinned arenas of
- * D (the target stopped), reading their used pools whole.  Fills
- * D->arena_types, D->types and the examined counts. */
-int pmf__analyze_types(struct pmf__mem *mem, const struct pmf__geom *g,
-		       const struct pmf__objfmt *f, struct pmf__types *cache,
-		       unsigned examine, uint64_t also,
-		       struct pmf__interp_data *d,
-		       struct pmf__err *e);
+/* Adds the residency to an analysis pmf__analyze() made without page
+ * flags: IN as given to it, with IN->pages now read. */
+void pmf__analyze_residency(const struct pmf__analyze_in *in,
+			    struct pmf__interp_data *d);
+
+/* What the attribution of one snapshot reads with. */
+struct pmf__attrib_in {
+	pid_t pid;                    /* another process; 0: the caller's */
+	const struct pmf__geom *g;
+	struct pmf__mem *mem;
+	const struct pmf__maps *maps; /* current: which addresses are mapped */
+	struct pmf__pagemap *pm;      /* NULL: pages are taken as in RAM */
+	unsigned minor;               /* 3.MINOR */
+	bool debug_build;
+	enum pmf__hooks hooks;        /* the debug hooks: on, off, unknown */
+	unsigned examine;             /* arenas to read per state; 0: all */
+	uint64_t also;                /* an arena to read too (drill-down) */
+	bool only_also;               /* read that arena alone */
+};
+
+/* The reads of NSTATES states D once the target runs again (each
+ * analyzed by pmf__analyze() without page flags, with its walk's pools
+ * kept): with IN->pm, the page flags of every arena into D->pages (which
+ * the caller allocated); and what holds the arenas: the pinned and the
+ * stranded arenas are read (attrib.c says which and how) into
+ * D->arena_types, D->types, D->stranded_types and their counts in the
+ * analysis.  *PAGES_OK tells whether every page flag was read.  0, or a
+ * PMF code (out of memory, the target gone). */
+int pmf__attribute(const struct pmf__attrib_in *in, struct pmf__interp_data *d,
+		   size_t nstates, bool *pages_ok, struct pmf__err *e);
 
 /* Frees what one state's data owns, and zeroes it. */
 void pmf__interp_data_free(struct pmf__interp_data *d);

@@ -27,21 +27,42 @@ blocks_in_use(const struct pmf_interp_stats *it)
 	return n;
 }
 
-/* "`dict` (61%) and `Decimal` (23%)": the two types with most live
- * blocks in the examined pinned arenas, with their share of the blocks. */
+/* True for "<non-object>", "<list items>"...: kinds, not types. */
+static bool
+is_kind(const char *name)
+{
+	return name[0] == '<';
+}
+
+/* "`dict` (61%) and `decimal.Decimal` (23%)": the two object types with
+ * most live blocks in V, with their share of all of V's blocks (buffers
+ * and the rest included).  Empty when V names no type. */
 static void
-top_types(const struct pmf_analysis *an, char *buf, size_t len)
+top_types(const struct pmf_type_count *v, size_t n, char *buf, size_t len)
 {
 	uint64_t total = 0;
-	for (size_t i = 0; i < an->ntypes; i++)
-		total += an->types[i].count;
+	for (size_t i = 0; i < n; i++)
+		total += v[i].count;
 	buf[0] = '\0';
-	for (size_t i = 0; i < an->ntypes && i < 2; i++) {
-		size_t n = strlen(buf);
-		snprintf(buf + n, len - n, "%s`%s` (%.0f%%)",
-			 i ? " and " : "", an->types[i].name,
-			 pct(an->types[i].count, total));
+	for (size_t i = 0, shown = 0; i < n && shown < 2; i++) {
+		if (is_kind(v[i].name))
+			continue;
+		size_t k = strlen(buf);
+		snprintf(buf + k, len - k, "%s`%s` (%.0f%%)",
+			 shown++ ? " and " : "", v[i].name,
+			 pct(v[i].count, total));
 	}
+}
+
+/* The first object type of V ("mostly"), else its first kind, else
+ * "-". */
+static const char *
+mostly(const struct pmf_type_count *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_kind(v[i].name))
+			return v[i].name;
+	return n > 0 ? v[0].name : "-";
 }
 
 void
@@ -52,7 +73,7 @@ pmf__text_verdict(const struct pmf_snapshot *s, size_t idx,
 	const struct pmf_interp_stats *it = &s->interps[idx];
 	const struct pmf_analysis *an = pmf_snapshot_analysis(s, idx);
 	const struct pmf_process_mem *pm = &in->process;
-	char h1[32], h2[32], h3[32], types[200];
+	char h1[32], h2[32], h3[32], types[2 * PMF_TYPE_NAME_MAX + 64];
 	if (an == NULL || !an->valid || it->arenas.current == 0)
 		return;
 	uint64_t arena_bytes = an->total.bytes;
@@ -77,18 +98,24 @@ pmf__text_verdict(const struct pmf_snapshot *s, size_t idx,
 					   h1, sizeof(h1)),
 				an->pinned_arenas == 1 ? "is" : "are",
 				pct(an->pinned_live_blocks, blocks_in_use(it)));
-		top_types(an, types, sizeof(types));
+		top_types(an->types, an->ntypes, types, sizeof(types));
 		if (types[0] != '\0')
 			pmf__out_printf(o, ", mostly %s", types);
 		pmf__out_puts(o, ".");
 	}
-	if (an->stranded_bytes > 0)
+	if (an->stranded_bytes > 0) {
 		pmf__out_printf(o,
 				" Perfectly packed, the live blocks would "
-				"need %llu arena%s: %s is stranded.",
+				"need %llu arena%s: %s is stranded",
 				(unsigned long long)an->packed_arenas,
 				an->packed_arenas == 1 ? "" : "s",
 				pmf__human(an->stranded_bytes, h1, sizeof(h1)));
+		top_types(an->stranded_types, an->nstranded_types, types,
+			  sizeof(types));
+		if (types[0] != '\0')
+			pmf__out_printf(o, ", held there by %s", types);
+		pmf__out_puts(o, ".");
+	}
 	if (it->arenas.highwater > it->arenas.current)
 		pmf__out_printf(o,
 				" The process is %llu arena%s below its "
@@ -200,7 +227,7 @@ type_rows(struct pmf__out *o, const struct pmf_type_count *v, size_t n,
 	for (size_t i = 0; i < n; i++)
 		total += v[i].count;
 	for (size_t i = 0; i < n && i < top; i++)
-		pmf__out_printf(o, "%s%-32s %12s %14s %6.1f%%\n", indent,
+		pmf__out_printf(o, "%s%-40s %12s %14s %6.1f%%\n", indent,
 				v[i].name, pmf__commas(v[i].count, c, sizeof(c)),
 				pmf__commas(v[i].bytes, b, sizeof(b)),
 				pct(v[i].count, total));
@@ -208,35 +235,25 @@ type_rows(struct pmf__out *o, const struct pmf_type_count *v, size_t n,
 		pmf__out_printf(o, "%s(%zu more)\n", indent, n - top);
 }
 
-static void
-pinned(const struct pmf_snapshot *s, size_t idx,
-       const struct pmf_analysis *an, unsigned top, struct pmf__out *o)
+/* The TOP least utilized arenas of state IDX that PICK selects, one
+ * row each, as the attribution read them. */
+static unsigned
+arena_rows(const struct pmf_snapshot *s, size_t idx, unsigned top,
+	   bool (*pick)(const struct pmf_arena *a), struct pmf__out *o)
 {
-	char h[32], c[32];
-	pmf__out_printf(o,
-			"\n  pinned arenas (utilization below %.0f%%): %llu, "
-			"holding %s live blocks (%s)\n",
-			an->pinned_below * 100.0,
-			(unsigned long long)an->pinned_arenas,
-			pmf__commas(an->pinned_live_blocks, c, sizeof(c)),
-			pmf__human(an->pinned_live_bytes, h, sizeof(h)));
-	if (an->pinned_arenas == 0)
-		return;
-	pmf__out_printf(o, "    objects read in the %llu least utilized\n",
-			(unsigned long long)an->pinned_examined);
+	char c[32];
 	size_t n;
 	const struct pmf_arena *v = pmf_snapshot_arenas(s, idx, &n);
 	pmf__out_printf(o, "    %-18s %6s %6s %10s  %s\n", "arena", "util",
 			"pools", "live", "mostly");
-	/* The least utilized pinned arenas, as the analysis picked them
-	 * for reading: one selection pass per row keeps this O(top * n). */
+	/* One selection pass per row keeps this O(top * n). */
 	unsigned shown = 0;
 	uint64_t last_live = 0, last_addr = 0;
 	for (; shown < top; shown++) {
 		size_t best = n;
 		for (size_t k = 0; k < n; k++) {
 			const struct pmf_arena *a = &v[k];
-			if (!a->pinned)
+			if (!pick(a))
 				continue;
 			bool after = shown == 0 || a->bytes_live > last_live ||
 				     (a->bytes_live == last_live &&
@@ -258,22 +275,113 @@ pinned(const struct pmf_snapshot *s, size_t idx,
 				(unsigned long long)a->address,
 				a->utilization * 100.0, a->pools_used,
 				pmf__commas(a->blocks_live, c, sizeof(c)),
-				nt > 0 ? t[0].name : "-");
+				a->examined ? mostly(t, nt) : "(not read)");
 		last_live = a->bytes_live;
 		last_addr = a->address;
 	}
+	return shown;
+}
+
+static bool
+pick_pinned(const struct pmf_arena *a)
+{
+	return a->pinned;
+}
+
+static bool
+pick_stranded_only(const struct pmf_arena *a)
+{
+	return a->stranded && !a->pinned && a->blocks_live > 0;
+}
+
+/* "read in all of them", "read in 64 of them (--examine)". */
+static void
+read_note(uint64_t read, uint64_t of, struct pmf__out *o)
+{
+	if (read >= of)
+		pmf__out_printf(o, "all %s", of == 1 ? "read" : "of them read");
+	else
+		pmf__out_printf(o, "%llu of them read (--examine)",
+				(unsigned long long)read);
+}
+
+static void
+pinned(const struct pmf_snapshot *s, size_t idx,
+       const struct pmf_analysis *an, unsigned top, struct pmf__out *o)
+{
+	char h[32], c[32];
+	pmf__out_printf(o,
+			"\n  pinned arenas (utilization below %.0f%%): %llu, "
+			"holding %s live blocks (%s)",
+			an->pinned_below * 100.0,
+			(unsigned long long)an->pinned_arenas,
+			pmf__commas(an->pinned_live_blocks, c, sizeof(c)),
+			pmf__human(an->pinned_live_bytes, h, sizeof(h)));
+	if (an->pinned_arenas == 0) {
+		pmf__out_puts(o, "\n");
+		return;
+	}
+	pmf__out_puts(o, "; ");
+	read_note(an->pinned_examined, an->pinned_arenas, o);
+	pmf__out_puts(o, "\n");
+	unsigned shown = arena_rows(s, idx, top, pick_pinned, o);
 	if (an->pinned_arenas > shown)
 		pmf__out_printf(o, "    (%llu more)\n",
 				(unsigned long long)(an->pinned_arenas -
 						     shown));
 	if (an->ntypes == 0)
 		return;
-	pmf__out_printf(o, "\n  types pinning sparse arenas (live blocks "
-			   "in the %llu arenas read)\n",
-			(unsigned long long)an->pinned_examined);
-	pmf__out_printf(o, "    %-32s %12s %14s %7s\n", "type", "blocks",
+	pmf__out_printf(o, "\n  what pins them (live blocks in the %llu "
+			   "pinned arena%s read)\n",
+			(unsigned long long)an->pinned_examined,
+			an->pinned_examined == 1 ? "" : "s");
+	pmf__out_printf(o, "    %-40s %12s %14s %7s\n", "type", "blocks",
 			"bytes", "share");
 	type_rows(o, an->types, an->ntypes, top, "    ");
+}
+
+/* Where the stranded bytes are, when that is more than the pinned
+ * arenas. */
+static void
+stranded(const struct pmf_snapshot *s, size_t idx,
+	 const struct pmf_analysis *an, unsigned top, struct pmf__out *o)
+{
+	char h[32];
+	if (an->stranded_arenas == 0)
+		return;
+	size_t n;
+	const struct pmf_arena *v = pmf_snapshot_arenas(s, idx, &n);
+	uint64_t extra = 0;
+	for (size_t k = 0; k < n; k++)
+		extra += pick_stranded_only(&v[k]);
+	pmf__out_printf(o,
+			"\n  stranded %s: the %llu least utilized arena%s "
+			"(perfect packing would empty them); ",
+			pmf__human(an->stranded_bytes, h, sizeof(h)),
+			(unsigned long long)an->stranded_arenas,
+			an->stranded_arenas == 1 ? "" : "s");
+	read_note(an->stranded_examined, an->stranded_arenas, o);
+	pmf__out_printf(o, ", %.0f%% of the stranded bytes\n",
+			pct(an->stranded_examined, an->stranded_arenas));
+	if (extra > 0) {
+		pmf__out_printf(o, "    of them not pinned: %llu\n",
+				(unsigned long long)extra);
+		unsigned shown = arena_rows(s, idx, top, pick_stranded_only, o);
+		if (extra > shown)
+			pmf__out_printf(o, "    (%llu more)\n",
+					(unsigned long long)(extra - shown));
+	}
+	/* The pinned table says it all when every stranded arena is
+	 * pinned. */
+	if (an->nstranded_types == 0 || extra == 0)
+		return;
+	pmf__out_printf(o, "\n  what strands them (live blocks in the %llu "
+			   "stranded arena%s read)\n",
+			(unsigned long long)an->stranded_examined,
+			an->stranded_examined == 1 ? "" : "s");
+	pmf__out_printf(o, "    %-40s %12s %14s %7s\n", "type", "blocks",
+			"bytes", "share");
+	type_rows(o, an->stranded_types, an->nstranded_types, top, "    ");
 }
 
 static void
@@ -305,6 +413,7 @@ pmf__text_analysis(const struct pmf_snapshot *s, size_t idx, unsigned top,
 		histogram(an, o);
 		highwater(&s->info, it, an, o);
 		pinned(s, idx, an, top, o);
+		stranded(s, idx, an, top, o);
 	}
 	freelists(it, o);
 }

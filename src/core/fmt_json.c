@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fmt_json.c - the JSON report, schema_version 1 (documented in
+ * fmt_json.c - the JSON report, schema_version 2 (documented in
  * pymfrag(1) and doc/json-schema.md).  Keys are only ever added within a
  * schema version; renaming or removing one bumps it.
  */
@@ -12,7 +12,7 @@
 #include "core/json.h"
 #include "core/report.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 static void
 iso_time(int64_t ns, char *buf, size_t len)
@@ -136,6 +136,25 @@ analysis(struct pmf__json *j, const struct pmf_snapshot *s, size_t idx)
 	pmf__json_ku64(j, "examined", an->pinned_examined);
 	type_list(j, "types", an->types, an->ntypes);
 	pmf__json_obj_end(j);
+	pmf__json_key(j, "stranded");
+	pmf__json_obj_begin(j);
+	pmf__json_ku64(j, "arenas", an->stranded_arenas);
+	pmf__json_ku64(j, "examined", an->stranded_examined);
+	pmf__json_kf64(j, "covered",
+		       an->stranded_arenas
+			       ? (double)an->stranded_examined /
+					 (double)an->stranded_arenas
+			       : 1.0);
+	type_list(j, "types", an->stranded_types, an->nstranded_types);
+	pmf__json_obj_end(j);
+	pmf__json_key(j, "reads");
+	pmf__json_obj_begin(j);
+	pmf__json_ku64(j, "pools", an->read_pools);
+	pmf__json_ku64(j, "pools_changed", an->read_pools_changed);
+	pmf__json_ku64(j, "pools_retried", an->read_pools_retried);
+	pmf__json_ku64(j, "pools_torn", an->read_pools_torn);
+	pmf__json_ku64(j, "live_blocks", an->read_blocks);
+	pmf__json_obj_end(j);
 	pmf__json_obj_end(j);
 
 	size_t n;
@@ -156,6 +175,7 @@ analysis(struct pmf__json *j, const struct pmf_snapshot *s, size_t idx)
 		pmf__json_ku64(j, "bytes_live", a->bytes_live);
 		pmf__json_kf64(j, "utilization", a->utilization);
 		pmf__json_kbool(j, "pinned", a->pinned);
+		pmf__json_kbool(j, "stranded", a->stranded);
 		pmf__json_ku64(j, "resident_bytes", a->resident_bytes);
 		pmf__json_ku64(j, "swapped_bytes", a->swapped_bytes);
 		pmf__json_ku64(j, "shared_bytes", a->shared_bytes);

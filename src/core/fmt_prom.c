@@ -504,6 +504,15 @@ analysis_scalars(struct prom *p, const struct pmf_snapshot *s,
 		 "Pinned arenas whose objects were identified (see "
 		 "pymalloc_pinned_type_bytes).",
 		 AN_OFF(pinned_examined)},
+		{"pymalloc_stranded_arenas",
+		 "Arenas that hold the stranded bytes: the least utilized, "
+		 "stranded bytes / arena size of them.",
+		 AN_OFF(stranded_arenas)},
+		{"pymalloc_stranded_examined_arenas",
+		 "Stranded arenas whose objects were identified (or that hold "
+		 "none); divided by pymalloc_stranded_arenas, the share of the "
+		 "stranded bytes pymalloc_stranded_type_bytes covers.",
+		 AN_OFF(stranded_examined)},
 		{"pymalloc_pinned_threshold_ratio",
 		 "The utilization below which an arena counts as pinned "
 		 "(--pinned-below / 100).",
@@ -542,13 +551,13 @@ struct type_row {
  * summed as "<other>".  Returns the number of rows put in ROWS (room for
  * TOP + 1), and the rest in *REST. */
 static size_t
-top_types(const struct pmf_analysis *a, unsigned top, struct type_row *rows,
-	  struct type_row *rest)
+top_types(const struct pmf_type_count *v, size_t nv, unsigned top,
+	  struct type_row *rows, struct type_row *rest)
 {
 	size_t n = 0;
 	*rest = (struct type_row){.name = OTHER_TYPE};
-	for (size_t i = 0; i < a->ntypes; i++) {
-		const struct pmf_type_count *t = &a->types[i];
+	for (size_t i = 0; i < nv; i++) {
+		const struct pmf_type_count *t = &v[i];
 		struct type_row *r = NULL;
 		for (size_t j = 0; j < n && r == NULL; j++)
 			if (strcmp(rows[j].name, t->name) == 0)
@@ -575,17 +584,24 @@ top_types(const struct pmf_analysis *a, unsigned top, struct type_row *rows,
 	return n;
 }
 
+/* The types of the pinned (STRANDED false) or the stranded arenas, as
+ * two families: bytes and blocks. */
 static void
-pinned_types(struct prom *p, const struct pmf_snapshot *s,
-	     const struct pmf__sel *sel)
+type_families(struct prom *p, const struct pmf_snapshot *s,
+	      const struct pmf__sel *sel, bool stranded)
 {
 	struct type_row *rows[256] = {NULL};
 	size_t nrows[256] = {0};
 	for (size_t k = 0; k < sel->n; k++) {
 		const struct pmf_analysis *a = analysis(p, s, sel, k);
-		if (a == NULL || a->ntypes == 0)
+		if (a == NULL)
 			continue;
-		size_t cap = a->ntypes < sel->top ? a->ntypes : sel->top;
+		const struct pmf_type_count *v =
+			stranded ? a->stranded_types : a->types;
+		size_t nv = stranded ? a->nstranded_types : a->ntypes;
+		if (nv == 0)
+			continue;
+		size_t cap = nv < sel->top ? nv : sel->top;
 		struct type_row rest;
 		rows[k] = calloc(cap + 1, sizeof(*rows[k]));
 		if (rows[k] == NULL) {
@@ -594,31 +610,44 @@ pinned_types(struct prom *p, const struct pmf_snapshot *s,
 			p->o->err = PMF_ENOMEM;
 			goto out;
 		}
-		nrows[k] = top_types(a, (unsigned)cap, rows[k], &rest);
+		nrows[k] = top_types(v, nv, (unsigned)cap, rows[k], &rest);
 	}
 	static const struct {
 		const char *name, *help;
 		bool bytes;
-	} metrics[] = {
-		{"pymalloc_pinned_type_bytes",
-		 "Block bytes of the live objects in the examined pinned "
-		 "arenas, by type: the top types by bytes, the rest summed as "
-		 "<other>.  Non-objects are <non-object>, objects on a free "
-		 "list <free-listed>.",
-		 true},
-		{"pymalloc_pinned_type_blocks",
-		 "Live blocks in the examined pinned arenas, by type (the same "
-		 "types as pymalloc_pinned_type_bytes).",
-		 false},
+	} metrics[2][2] = {
+		{{"pymalloc_pinned_type_bytes",
+		  "Block bytes of the live blocks in the examined pinned "
+		  "arenas, by type (named as repr(type) names it): the top "
+		  "types by bytes, the rest summed as <other>.  Buffers are "
+		  "<list items>, <dict keys>, <dict values>, <set table> "
+		  "(by their owner) or <non-object>; objects on a free list "
+		  "<free-listed>; what could not be decided <unknown>.",
+		  true},
+		 {"pymalloc_pinned_type_blocks",
+		  "Live blocks in the examined pinned arenas, by type (the "
+		  "same types as pymalloc_pinned_type_bytes).",
+		  false}},
+		{{"pymalloc_stranded_type_bytes",
+		  "Block bytes of the live blocks in the examined stranded "
+		  "arenas (the least utilized, which hold the stranded "
+		  "bytes), by type, as pymalloc_pinned_type_bytes.",
+		  true},
+		 {"pymalloc_stranded_type_blocks",
+		  "Live blocks in the examined stranded arenas, by type (the "
+		  "same types as pymalloc_stranded_type_bytes).",
+		  false}},
 	};
-	for (size_t f = 0; f < PMF_ARRAY_SIZE(metrics); f++) {
-		family(p, metrics[f].name, "gauge", metrics[f].help);
+	for (size_t f = 0; f < 2; f++) {
+		const char *name = metrics[stranded][f].name;
+		family(p, name, "gauge", metrics[stranded][f].help);
 		for (size_t k = 0; k < sel->n; k++) {
 			set_interp(p, sel->v[k]);
 			for (size_t j = 0; j < nrows[k]; j++)
 				u64(p, LBL({"type", rows[k][j].name}),
-				    metrics[f].bytes ? rows[k][j].bytes
-						     : rows[k][j].count);
+				    metrics[stranded][f].bytes
+					    ? rows[k][j].bytes
+					    : rows[k][j].count);
 		}
 	}
 out:
@@ -638,5 +667,6 @@ pmf__fmt_prom(const struct pmf_snapshot *s, const struct pmf__sel *sel,
 	regions(&p, s, sel);
 	utilization(&p, s, sel);
 	analysis_scalars(&p, s, sel);
-	pinned_types(&p, s, sel);
+	type_families(&p, s, sel, false);
+	type_families(&p, s, sel, true);
 }

@@ -52,9 +52,11 @@ struct pmf__interp_data {
 	struct pmf_arena *pub_arenas;       /* narenas of them */
 	struct pmf__arena_types *arena_types; /* narenas of them */
 	struct pmf_type_count *types;       /* analysis.types */
+	struct pmf_type_count *stranded_types; /* analysis.stranded_types */
 	struct pmf__pool_rec *pools;        /* the walk's, for the types */
 	size_t npools;
-	uint8_t *pages;                     /* page flags, for the types */
+	uint8_t *pages;                     /* page flags, for the types
+					       (until they are read) */
 	unsigned page_size;
 };
 

@@ -2,9 +2,10 @@
 /*
  * snapshot.c - taking a snapshot: stop the target (unless asked not to),
  * list the interpreters' states, read and check each, walk its pools,
- * identify the allocator, release the target, then read the kernel's
- * memory figures.  The target is released on every path before this
- * returns.
+ * identify the allocator, release the target; then, with the target
+ * running, the analysis (page flags, the objects of the pinned and
+ * stranded arenas: attrib.c) and the kernel's memory figures.  The target
+ * is released on every path before this returns.
  */
 #include "config.h"
 
@@ -82,72 +83,98 @@ struct want {
 	bool guard;
 	struct pmf__guard_stop gs; /* the last stop's */
 	double pinned_below;
-	unsigned examine;
+	unsigned examine;          /* 0: every arena that pins or strands */
+	bool examine_none;
 	uint64_t examine_arena;
-	/* No object is identified: the analysis (its pagemap reads above
-	 * all) waits until the target runs again, which keeps the pause to
-	 * the walk. */
-	bool after_release;
 	struct pmf__pagemap pm; /* open when pm_ok */
 	bool pm_ok;
 };
 
-/* The residency of every arena of W, read from pagemap while the target
- * is held, then the analysis of the state.  Without pagemap (refused by
- * the kernel) the analysis is done without residency. */
+/* The analysis of state I, for now without residency; with a pagemap,
+ * room for its page flags. */
 static int
 analyze_state(struct want *wt, const struct pmf__geom *g,
-	      const struct pmf__walk *w, const struct pmf_interp_stats *st,
-	      struct pmf__interp_data *d, struct pmf__err *e)
+	      struct pmf_snapshot *s, size_t i, struct pmf__err *e)
 {
-	uint8_t *pages = NULL;
+	struct pmf__interp_data *d = &s->data[i];
 	unsigned ps = wt->pm_ok ? wt->pm.page_size : 4096;
 	size_t npg = (size_t)(g->arena_size / ps);
-	if (wt->pm_ok && w->narenas > 0) {
-		pages = malloc(w->narenas * npg);
-		if (pages == NULL)
-			return pmf__err_set(e, PMF_ENOMEM, "out of memory");
-		for (size_t j = 0; j < w->narenas; j++) {
-			/* Arenas are mmapped, hence page-aligned. */
-			if (pmf__pagemap_read(&wt->pm, w->arenas[j].address, npg,
-					      pages + j * npg, NULL) < 0) {
-				free(pages);
-				pages = NULL;
-				break;
-			}
-		}
-	}
 	struct pmf__analyze_in in = {
 		.g = g,
-		.arenas = w->arenas,
-		.narenas = w->narenas,
-		.pools = w->pools,
-		.npools = w->npools,
-		.pages = pages,
+		.arenas = d->arenas,
+		.narenas = d->narenas,
+		.pools = d->pools,
+		.npools = d->npools,
 		.page_size = ps,
 		.pinned_below = wt->pinned_below,
 	};
-	int rc = pmf__analyze(&in, st, d, e);
-	/* Kept for reading the pinned arenas: only pages in RAM are read. */
-	d->pages = pages;
+	int rc = pmf__analyze(&in, &s->interps[i], d, e);
 	d->page_size = ps;
+	if (rc == 0 && wt->pm_ok && d->narenas > 0) {
+		d->pages = calloc(d->narenas, npg);
+		if (d->pages == NULL)
+			rc = pmf__err_set(e, PMF_ENOMEM, "out of memory");
+	}
 	return rc;
 }
 
-/* The analysis of state I from what its walk kept, once the target is
- * released.  The page flags serve no object reading here: dropped. */
+/* The analysis of every state, then the reads done once the target runs
+ * again (the kernel walks page tables for the page flags; the arenas
+ * are read for their objects), then the residency. */
 static int
-analyze_released(struct want *wt, const struct pmf__geom *g,
-		 struct pmf_snapshot *s, size_t i, struct pmf__err *e)
+analyze_all(pmf_target *t, struct want *wt, struct pmf_snapshot *s,
+	    struct pmf__err *e)
 {
-	struct pmf__interp_data *d = &s->data[i];
-	struct pmf__walk w = {.arenas = d->arenas,
-			      .narenas = d->narenas,
-			      .pools = d->pools,
-			      .npools = d->npools};
-	int rc = analyze_state(wt, g, &w, &s->interps[i], d, e);
-	free(d->pages);
-	d->pages = NULL;
+	struct pmf__pyt *pt = &t->pyt;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < s->n; i++)
+		rc = analyze_state(wt, &pt->geom, s, i, e);
+	enum pmf_allocator al = s->info.allocator;
+	/* Arenas that were walked are pymalloc's, whatever serves
+	 * PyObject_Malloc now (an allocator not told apart: a stripped
+	 * debug build). */
+	bool arenas = false;
+	for (size_t i = 0; i < s->n; i++)
+		arenas |= s->data[i].narenas > 0;
+	bool pages_ok = false;
+	if (rc == 0) {
+		struct pmf__attrib_in in = {
+			.pid = t->self ? 0 : pt->pid,
+			.g = &pt->geom,
+			.mem = &pt->mem,
+			.maps = &pt->maps,
+			.pm = wt->pm_ok ? &wt->pm : NULL,
+			.minor = t->py.minor,
+			.debug_build = t->py.debug_build,
+			.hooks = al == PMF_ALLOC_PYMALLOC_DEBUG ? PMF__HOOKS_ON
+				 : al == PMF_ALLOC_PYMALLOC     ? PMF__HOOKS_OFF
+								: PMF__HOOKS_AUTO,
+			.examine = wt->examine,
+			.also = wt->examine_arena,
+			/* A live monitor reads the drill-down's arena
+			 * alone. */
+			.only_also = wt->examine_none || !arenas,
+		};
+		rc = pmf__attribute(&in, s->data, s->n, &pages_ok, e);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		struct pmf__interp_data *d = &s->data[i];
+		struct pmf__analyze_in in = {
+			.g = &pt->geom,
+			.arenas = d->arenas,
+			.narenas = d->narenas,
+			.pools = d->pools,
+			.npools = d->npools,
+			.pages = d->pages,
+			.page_size = d->page_size,
+			.pinned_below = wt->pinned_below,
+		};
+		if (rc == 0 && pages_ok)
+			pmf__analyze_residency(&in, d);
+		/* The page flags served this snapshot only. */
+		free(d->pages);
+		d->pages = NULL;
+	}
 	return rc;
 }
 
@@ -191,12 +218,7 @@ walk_state(pmf_target *t, struct pmf_snapshot *s,
 		goto out;
 	struct pmf__interp_data *d = &s->data[s->n];
 	if (wt->analyze) {
-		rc = wt->after_release ? 0
-				       : analyze_state(wt, &pt->geom, &w, out, d, e);
-		if (rc < 0) {
-			pmf__interp_data_free(d);
-			goto out;
-		}
+		/* Analysed once the target runs again. */
 		d->pools = w.pools;
 		d->npools = w.npools;
 		w.pools = NULL;
@@ -212,26 +234,6 @@ out:
 }
 
 /* One pass over every state, with the target stopped unless NONBLOCKING. */
-/* Identifies the objects in the least utilized pinned arenas of every
- * state, with the target still held. */
-static int
-analyze_types(pmf_target *t, struct pmf_snapshot *s, struct want *wt,
-	      struct pmf__err *e)
-{
-	struct pmf__objfmt f;
-	struct pmf__types cache;
-	pmf__objfmt_init(&f, &t->py,
-			 s->info.allocator == PMF_ALLOC_PYMALLOC_DEBUG);
-	int rc = pmf__types_init(&cache, e);
-	cache.pm = wt->pm_ok ? &wt->pm : NULL;
-	for (size_t i = 0; rc == 0 && i < s->n; i++)
-		rc = pmf__analyze_types(&t->pyt.mem, &t->pyt.geom, &f, &cache,
-					wt->examine, wt->examine_arena,
-					&s->data[i], e);
-	pmf__types_free(&cache);
-	return rc;
-}
-
 static int
 one_pass(pmf_target *t, struct pmf_snapshot *s, struct want *wt,
 	 struct pmf__err *e)
@@ -293,9 +295,6 @@ one_pass(pmf_target *t, struct pmf_snapshot *s, struct want *wt,
 	s->info.allocator_detail = strdup(detail);
 	if (s->info.allocator_detail == NULL)
 		rc = pmf__err_set(e, PMF_ENOMEM, "out of memory");
-	if (rc == 0 && wt->analyze && !wt->after_release &&
-	    pmf_allocator_is_pymalloc(s->info.allocator))
-		rc = analyze_types(t, s, wt, e);
 	s->info.walk_us = (pmf__now_ns() - t0) / 1000;
 out:
 	if (!nonblocking) {
@@ -305,29 +304,26 @@ out:
 	return rc;
 }
 
-/* The resident set split by what holds it, from smaps (after the target
- * is released: the kernel walks page tables for it, which takes a while
- * on a large process). */
+/* The resident set split by what holds it, from smaps SM: arenas
+ * (their resident pages, as the analysis counted them), other anonymous
+ * memory, thread stacks (the mappings holding a thread's stack pointer)
+ * and files. */
 static void
-process_split(const struct pmf_snapshot *s, struct pmf_process_mem *pm)
+process_split(const struct pmf_snapshot *s, struct pmf__smaps *sm,
+	      struct pmf_process_mem *pm)
 {
-	struct pmf__smaps sm = {0};
 	uint64_t *sp = NULL;
 	size_t nsp = 0, csp = 0;
-	if (pmf__smaps_read(s->info.pid, &sm, NULL) < 0 ||
-	    pmf__thread_sps(s->info.pid, &sp, &nsp, &csp, NULL) < 0)
+	if (pmf__thread_sps(s->info.pid, &sp, &nsp, &csp, NULL) < 0)
 		goto out;
-	pmf__smaps_mark_stacks(&sm, sp, nsp);
-	uint64_t rss = 0, pss = 0, swap = 0, uss = 0, anon = 0;
+	pmf__smaps_mark_stacks(sm, sp, nsp);
+	uint64_t uss = 0;
 	uint64_t kinds[3] = {0};
-	for (size_t k = 0; k < sm.n; k++) {
-		rss += sm.v[k].rss;
-		pss += sm.v[k].pss;
-		swap += sm.v[k].swap;
-		uss += sm.v[k].private_bytes;
-		kinds[sm.v[k].kind] += sm.v[k].rss;
+	for (size_t k = 0; k < sm->n; k++) {
+		uss += sm->v[k].private_bytes;
+		kinds[sm->v[k].kind] += sm->v[k].rss;
 	}
-	anon = kinds[PMF__VMA_ANON];
+	uint64_t anon = kinds[PMF__VMA_ANON];
 	uint64_t arenas = 0;
 	for (size_t i = 0; i < s->n; i++)
 		for (size_t j = 0; s->data[i].pub_arenas != NULL &&
@@ -338,31 +334,34 @@ process_split(const struct pmf_snapshot *s, struct pmf_process_mem *pm)
 	if (arenas > anon)
 		arenas = anon;
 	pm->split_valid = true;
-	pm->rss_bytes = rss;
-	pm->pss_bytes = pss;
-	pm->swap_bytes = swap;
 	pm->uss_bytes = uss;
 	pm->arena_bytes = arenas;
 	pm->other_anon_bytes = anon - arenas;
 	pm->stack_bytes = kinds[PMF__VMA_STACK];
 	pm->file_bytes = kinds[PMF__VMA_FILE];
 out:
-	pmf__smaps_free(&sm);
 	free(sp);
 }
 
+/* The process's memory figures.  The status counters are kept by the
+ * kernel; RSS, PSS and swap walk every page table of the process (tens
+ * of ms on a large one), so FAST takes RSS and swap from the counters
+ * and leaves PSS out.  With SPLIT the walk is smaps, whose sums are the
+ * rollup and whose mappings give the split: one walk, not two. */
 static void
-process_mem(pid_t pid, bool fast, struct pmf_process_mem *pm)
+process_mem(const struct pmf_snapshot *s, bool fast, bool split,
+	    struct pmf_process_mem *pm)
 {
 	struct pmf__rollup r;
 	struct pmf__proc_status st;
+	struct pmf__smaps sm = {0};
+	pid_t pid = s->info.pid;
 	memset(pm, 0, sizeof(*pm));
-	/* The status counters are kept by the kernel; the rollup walks
-	 * every page table of the process (tens of ms on a large one), so
-	 * FAST takes RSS and swap from the counters and leaves PSS out. */
+	split = split && !fast;
 	if (pmf__proc_status(pid, &st, NULL) < 0 ||
-	    (!fast && pmf__proc_rollup(pid, &r, NULL) < 0))
-		return;
+	    (split && pmf__smaps_read(pid, &sm, &r, NULL) < 0) ||
+	    (!fast && !split && pmf__proc_rollup(pid, &r, NULL) < 0))
+		goto out;
 	pm->valid = true;
 	pm->rss_bytes = fast ? st.vm_rss : r.rss;
 	pm->swap_bytes = fast ? st.vm_swap : r.swap;
@@ -370,6 +369,10 @@ process_mem(pid_t pid, bool fast, struct pmf_process_mem *pm)
 	pm->anon_bytes = !fast && r.has_pss_anon ? r.pss_anon : 0;
 	pm->hwm_bytes = st.vm_hwm;
 	pm->threads = st.threads;
+	if (split)
+		process_split(s, &sm, pm);
+out:
+	pmf__smaps_free(&sm);
 }
 
 int
@@ -408,13 +411,10 @@ pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
 		.guard = !(flags & PMF_SNAP_NO_GUARD),
 		.pinned_below = opts->pinned_below > 0 ? opts->pinned_below
 						       : 0.10,
-		.examine = (flags & PMF_SNAP_EXAMINE_NONE) ? 0
-			   : opts->pinned_examine   ? opts->pinned_examine
-						    : 64,
+		.examine = opts->pinned_examine,
+		.examine_none = flags & PMF_SNAP_EXAMINE_NONE,
 		.examine_arena = opts->examine_arena,
 	};
-	wt.after_release = wt.analyze && wt.examine == 0 &&
-			   wt.examine_arena == 0;
 	if (wt.analyze)
 		wt.pm_ok = pmf__pagemap_open(&wt.pm, pt->pid, NULL) == 0;
 	struct pmf_snapshot_info *in = &s->info;
@@ -488,16 +488,14 @@ pmf_snapshot_take_opts(pmf_target *t, const struct pmf_snapshot_opts *opts,
 	if (nonblocking)
 		snprintf(wt.gs.detail, sizeof(wt.gs.detail),
 			 "off: non-blocking snapshot");
-	for (size_t i = 0; rc == 0 && wt.after_release && i < s->n; i++)
-		rc = analyze_released(&wt, &pt->geom, s, i, &t->err);
+	if (rc == 0 && wt.analyze)
+		rc = analyze_all(t, &wt, s, &t->err);
 	if (wt.pm_ok)
 		pmf__pagemap_close(&wt.pm);
 	if (rc == 0 && !(flags & PMF_SNAP_NO_PROCESS)) {
 		bool fast = flags & PMF_SNAP_PROCESS_FAST;
-		process_mem(pt->pid, fast, &in->process);
+		process_mem(s, fast, wt.analyze, &in->process);
 		in->process_fast = fast;
-		if (wt.analyze && !fast && in->process.valid)
-			process_split(s, &in->process);
 	}
 
 	char *adetail = (char *)in->allocator_detail;

@@ -113,3 +113,64 @@ pmf__pagemap_close(struct pmf__pagemap *pm)
 		close(pm->fd);
 	pm->is_open = false;
 }
+
+/* Windows of CHUNK pages: one pread each. */
+struct pmf__pgwin {
+	uint64_t key; /* window number + 1 */
+	uint8_t flags[CHUNK];
+};
+
+/* Windows kept at most (0.5 MiB of flags for 2 GiB of address space);
+ * past that the cache starts again. */
+#define MAX_WINDOWS 1024
+
+void
+pmf__pgcache_init(struct pmf__pgcache *c, struct pmf__pagemap *pm)
+{
+	c->pm = pm;
+	c->reads = 0;
+	pmf__u64tab_init(&c->windows, sizeof(struct pmf__pgwin));
+}
+
+void
+pmf__pgcache_free(struct pmf__pgcache *c)
+{
+	pmf__u64tab_free(&c->windows);
+}
+
+/* The window of page PAGE, read on first use; NULL when it cannot be. */
+static const struct pmf__pgwin *
+window(struct pmf__pgcache *c, uint64_t page)
+{
+	uint64_t key = page / CHUNK + 1;
+	struct pmf__pgwin *w = pmf__u64tab_get(&c->windows, key);
+	if (w != NULL)
+		return w;
+	if (c->windows.n >= MAX_WINDOWS)
+		pmf__u64tab_clear(&c->windows);
+	w = pmf__u64tab_add(&c->windows, key);
+	if (w == NULL)
+		return NULL;
+	c->reads++;
+	if (pmf__pagemap_read(c->pm, (key - 1) * CHUNK * c->pm->page_size,
+			      CHUNK, w->flags, NULL) < 0) {
+		/* Not kept: the next question asks again. */
+		pmf__u64tab_clear(&c->windows);
+		return NULL;
+	}
+	return w;
+}
+
+bool
+pmf__pgcache_present(struct pmf__pgcache *c, uint64_t addr, size_t len)
+{
+	if (c->pm == NULL || len == 0)
+		return true;
+	uint64_t ps = c->pm->page_size;
+	for (uint64_t pg = addr / ps; pg <= (addr + len - 1) / ps; pg++) {
+		const struct pmf__pgwin *w = window(c, pg);
+		if (w == NULL || !(w->flags[pg % CHUNK] & PMF__PG_PRESENT))
+			return false;
+	}
+	return true;
+}

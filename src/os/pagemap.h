@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "base/err.h"
+#include "base/u64tab.h"
 
 /* Flags of one page, as kept by the callers (one byte per page). */
 enum {
@@ -43,6 +44,23 @@ int pmf__pagemap_read(struct pmf__pagemap *pm, uint64_t addr, size_t npages,
  * kernel map it, or bring it back from swap). */
 bool pmf__pagemap_present(struct pmf__pagemap *pm, uint64_t addr,
 			  size_t len);
+
+/* The flags of scattered pages (candidate type objects, their names),
+ * read a window of 2 MiB of address space at a time and kept: one pread
+ * serves every later question about that window. */
+struct pmf__pgcache {
+	struct pmf__pagemap *pm;    /* NULL: every page counts as in RAM */
+	struct pmf__u64tab windows; /* by window number + 1 */
+	uint64_t reads;             /* windows read, for benchmarks */
+};
+
+void pmf__pgcache_init(struct pmf__pgcache *c, struct pmf__pagemap *pm);
+
+/* pmf__pagemap_present() through the cache; false also when the flags
+ * cannot be read. */
+bool pmf__pgcache_present(struct pmf__pgcache *c, uint64_t addr, size_t len);
+
+void pmf__pgcache_free(struct pmf__pgcache *c);
 
 /* Converts one raw pagemap entry to PMF__PG_* flags (exposed for tests). */
 uint8_t pmf__pagemap_flags(uint64_t entry);

@@ -95,7 +95,8 @@ pmf__smaps_parse(const char *text, struct pmf__smaps *s, struct pmf__err *e)
 }
 
 int
-pmf__smaps_read(pid_t pid, struct pmf__smaps *s, struct pmf__err *e)
+pmf__smaps_read(pid_t pid, struct pmf__smaps *s, struct pmf__rollup *r,
+		struct pmf__err *e)
 {
 	char path[64];
 	struct pmf__sb sb = {0};
@@ -103,6 +104,8 @@ pmf__smaps_read(pid_t pid, struct pmf__smaps *s, struct pmf__err *e)
 	int rc = pmf__read_file(path, &sb, e);
 	if (rc == 0)
 		rc = pmf__smaps_parse(sb.buf != NULL ? sb.buf : "", s, e);
+	if (rc == 0 && r != NULL)
+		pmf__rollup_parse(sb.buf != NULL ? sb.buf : "", r);
 	pmf__sb_free(&sb);
 	return rc;
 }

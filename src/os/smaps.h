@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "base/err.h"
+#include "os/procfs.h"
 
 enum pmf__vma_kind {
 	PMF__VMA_ANON = 0, /* no file, [heap], [anon:...] */
@@ -35,8 +36,10 @@ struct pmf__smaps {
 int pmf__smaps_parse(const char *text, struct pmf__smaps *s,
 		     struct pmf__err *e);
 
-/* Reads /proc/PID/smaps. */
-int pmf__smaps_read(pid_t pid, struct pmf__smaps *s, struct pmf__err *e);
+/* Reads /proc/PID/smaps, and sums it into R when R is not NULL (what
+ * smaps_rollup would say, from the same walk of the page tables). */
+int pmf__smaps_read(pid_t pid, struct pmf__smaps *s, struct pmf__rollup *r,
+		    struct pmf__err *e);
 
 /* Marks as stacks the anonymous mappings holding one of the N stack
  * pointers SP. */

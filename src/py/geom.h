@@ -9,6 +9,7 @@
 #define PMF_PY_GEOM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "py/layout.h"
 
@@ -38,6 +39,33 @@ pmf__geom_nblocks(const struct pmf__geom *g, unsigned szidx)
 {
 	return (unsigned)((g->pool_size - g->overhead) /
 			  pmf__geom_size(g, szidx));
+}
+
+/* Division by a block size without a divide instruction, exact for
+ * every 32-bit dividend (Lemire, Kaser and Kurz, "Faster remainder by
+ * direct computation", 2019): the walks divide offsets by the class size
+ * once per pool or per free block. */
+struct pmf__divider {
+	uint64_t m;
+	uint32_t d;
+};
+
+static inline struct pmf__divider
+pmf__divider(uint32_t d)
+{
+	return (struct pmf__divider){UINT64_MAX / d + 1, d};
+}
+
+static inline uint32_t
+pmf__div(const struct pmf__divider *v, uint32_t n)
+{
+	return (uint32_t)(((unsigned __int128)v->m * n) >> 64);
+}
+
+static inline bool
+pmf__divides(const struct pmf__divider *v, uint32_t n)
+{
+	return (uint64_t)n * v->m <= v->m - 1;
 }
 
 /* Checks a pool header's class against the geometry, adopting the older

@@ -1,361 +1,537 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * objtype.c - type attribution of live blocks.
- *
- * A candidate object at offset o of a block (o = the pre-header its type
- * would have) is accepted when its ob_type word points at a type object:
- * readable, Py_TPFLAGS_READY, its own type a type (Py_TPFLAGS_TYPE_SUBCLASS
- * on the metatype), a printable tp_name, a basic size that fits the
- * block, and a pre-header size for its flags equal to o.  Anything else
- * is a buffer (list items, dict keys, strings' data...), which since 3.6
- * pymalloc serves as well.  Type objects are read once and cached.
+ * objtype.c - classifying the live blocks of pools read from a target
+ * (rules in objtype.h).
  */
 #include "config.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/compat.h"
+#include "base/vec.h"
 #include "py/layout.h"
-#include "os/pagemap.h"
 #include "py/objtype.h"
 
-/* PyTypeObject fields, from the object start (before Py_TRACE_REFS). */
-#define TP_NAME 24
-#define TP_BASICSIZE 32
-#define TP_FLAGS 168
-#define TP_READ (TP_FLAGS + 8)
-
-#define F_MANAGED_WEAKREF (1ull << 3)
-#define F_MANAGED_DICT (1ull << 4)
-#define F_READY (1ull << 12)
-#define F_HAVE_GC (1ull << 14)
-#define F_TYPE_SUBCLASS (1ull << 31)
-
-struct pmf__tcache_ent {
-	uint64_t addr;  /* 0: free slot */
-	uint32_t id;    /* PMF__T_NONOBJ when not a type */
-	uint32_t pre;   /* pre-header size its instances have */
-	uint64_t basicsize;
+/* A block waiting for a candidate type to be resolved. */
+struct pmf__pending {
+	const unsigned char *q;
+	uint64_t addr;
+	uint32_t size;
 };
 
-void
-pmf__objfmt_init(struct pmf__objfmt *f, const struct pmf_python *py,
-		 bool debug_hooks)
-{
-	memset(f, 0, sizeof(*f));
-	f->minor = py->minor;
-	/* PyGC_Head is a union with a long double up to 3.7 (32 bytes), two
-	 * words from 3.8 on. */
-	f->gc_size = py->minor <= 7 ? 32 : 16;
-	/* Debug builds up to 3.7 define Py_TRACE_REFS: two list pointers
-	 * before ob_refcnt. */
-	f->ob_off = py->debug_build && py->minor <= 7 ? 16 : 0;
-	if (debug_hooks) {
-		f->dbg_prefix = 16;
-		/* Size and API id before, a guard after, and up to 3.7 a
-		 * serial number. */
-		f->dbg_extra = py->minor <= 7 ? 32 : 24;
-	}
-	f->refcnt0_freelisted = py->minor <= 13;
-}
+#define PENDING UINT32_MAX
 
-int
-pmf__types_init(struct pmf__types *t, struct pmf__err *e)
-{
-	memset(t, 0, sizeof(*t));
-	t->cap = 2 * PMF__T_MAX;
-	t->ent = calloc(t->cap, sizeof(*t->ent));
-	t->names = calloc(PMF__T_MAX, sizeof(*t->names));
-	if (t->ent == NULL || t->names == NULL) {
-		pmf__types_free(t);
-		return pmf__err_set(e, PMF_ENOMEM, "out of memory");
-	}
-	return 0;
-}
+#if defined(__x86_64__) && defined(__GNUC__)
+static unsigned scan_avx512(const unsigned char *blocks, uint64_t lo,
+			    uint64_t span, unsigned size, uint64_t m,
+			    unsigned carved, uint64_t bits[16]);
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Tallies                                                             */
+/* ------------------------------------------------------------------ */
 
 void
-pmf__types_free(struct pmf__types *t)
+pmf__tally_add(struct pmf__tally *t, uint32_t id, uint64_t n, uint64_t bytes)
 {
-	free(t->ent);
-	free(t->names);
-	memset(t, 0, sizeof(*t));
-}
-
-const char *
-pmf__types_name(const struct pmf__types *t, uint32_t id)
-{
-	switch (id) {
-	case PMF__T_NONOBJ:
-		return "<non-object>";
-	case PMF__T_FREELISTED:
-		return "<free-listed>";
-	case PMF__T_UNKNOWN:
-		return "<unknown>";
-	}
-	if (id - PMF__T_FIRST < t->nnames)
-		return t->names[id - PMF__T_FIRST];
-	return "<unknown>";
-}
-
-static unsigned
-preheader(const struct pmf__objfmt *f, uint64_t flags)
-{
-	unsigned pre = (flags & F_HAVE_GC) ? f->gc_size : 0;
-	uint64_t managed = 0;
-	if (f->minor == 11)
-		managed = F_MANAGED_DICT;
-	else if (f->minor >= 12)
-		managed = F_MANAGED_DICT | F_MANAGED_WEAKREF;
-	if (flags & managed)
-		pre += 16; /* two pointers before the GC head */
-	return pre;
-}
-
-/* True when [ADDR, ADDR+LEN) may be read without changing the target. */
-static bool
-safe(struct pmf__types *t, uint64_t addr, size_t len)
-{
-	return t->pm == NULL || pmf__pagemap_present(t->pm, addr, len);
-}
-
-/* Reads a NUL-terminated printable name of at most 63 characters. */
-static bool
-read_name(struct pmf__types *t, struct pmf__mem *mem, uint64_t addr,
-	  char out[64])
-{
-	char buf[64];
-	/* Try the whole buffer, then up to the page end: a short name near
-	 * the end of a mapping is common. */
-	struct pmf__iov iov = {.addr = addr, .buf = buf, .len = sizeof(buf)};
-	/* Up to the end of the page when the next one is not there. */
-	if (!safe(t, addr, iov.len) ||
-	    pmf__mem_readv(mem, &iov, 1, NULL) < 0 || iov.err != 0) {
-		iov.len = 4096 - (addr & 4095);
-		if (iov.len > sizeof(buf))
-			iov.len = sizeof(buf);
-		iov.err = 0;
-		if (!safe(t, addr, iov.len) ||
-		    pmf__mem_readv(mem, &iov, 1, NULL) < 0 || iov.err != 0)
-			return false;
-	}
-	for (size_t i = 0; i < iov.len; i++) {
-		if (buf[i] == '\0') {
-			if (i == 0)
-				return false;
-			memcpy(out, buf, i + 1);
-			return true;
+	if (id >= t->cap) {
+		size_t ncap = t->cap ? t->cap : 64;
+		while (ncap <= id)
+			ncap *= 2;
+		uint64_t *c = realloc(t->count, ncap * sizeof(*c));
+		if (c != NULL)
+			t->count = c;
+		uint64_t *b = realloc(t->bytes, ncap * sizeof(*b));
+		if (b != NULL)
+			t->bytes = b;
+		if (c == NULL || b == NULL) {
+			t->oom = true;
+			return;
 		}
-		if (buf[i] < 0x20 || buf[i] > 0x7e)
-			return false;
+		memset(c + t->cap, 0, (ncap - t->cap) * sizeof(*c));
+		memset(b + t->cap, 0, (ncap - t->cap) * sizeof(*b));
+		t->cap = ncap;
 	}
-	return false;
+	if (t->count[id] == 0 && t->bytes[id] == 0) {
+		uint32_t *slot = PMF__VEC_PUSH(t->touched, t->ntouched, t->tcap);
+		if (slot == NULL) {
+			t->oom = true;
+			return;
+		}
+		*slot = id;
+	}
+	t->count[id] += n;
+	t->bytes[id] += bytes;
 }
 
-/* Looks TYPE up, reading and checking it the first time. */
-static struct pmf__tcache_ent *
-lookup(struct pmf__types *t, struct pmf__mem *mem,
-       const struct pmf__objfmt *f, uint64_t type)
+void
+pmf__tally_reset(struct pmf__tally *t)
 {
-	size_t h = (size_t)((type >> 3) * 0x9E3779B97F4A7C15ull);
-	for (size_t k = 0; k < t->cap; k++) {
-		struct pmf__tcache_ent *ent = &t->ent[(h + k) % t->cap];
-		if (ent->addr == type)
-			return ent;
-		if (ent->addr != 0)
-			continue;
-		if (t->used + 1 >= t->cap)
-			return NULL; /* full: callers say "unknown" */
-		ent->addr = type;
-		ent->id = PMF__T_NONOBJ;
-		t->used++;
-
-		unsigned char tb[TP_READ], mb[TP_READ];
-		t->type_reads++;
-		if (!safe(t, type, sizeof(tb)) ||
-		    pmf__mem_read(mem, type, tb, sizeof(tb), NULL) < 0)
-			return ent;
-		uint64_t meta = pmf__ld64(tb + f->ob_off + 8);
-		uint64_t flags = pmf__ld64(tb + f->ob_off + TP_FLAGS);
-		if (meta == 0 || (meta & 7) != 0 || !(flags & F_READY) ||
-		    !safe(t, meta, sizeof(mb)) ||
-		    pmf__mem_read(mem, meta, mb, sizeof(mb), NULL) < 0 ||
-		    !(pmf__ld64(mb + f->ob_off + TP_FLAGS) & F_TYPE_SUBCLASS))
-			return ent;
-		char name[64];
-		if (!read_name(t, mem, pmf__ld64(tb + f->ob_off + TP_NAME),
-			       name))
-			return ent;
-		if (t->nnames == PMF__T_MAX)
-			return ent;
-		memcpy(t->names[t->nnames], name, sizeof(name));
-		ent->id = PMF__T_FIRST + t->nnames++;
-		ent->pre = preheader(f, flags);
-		ent->basicsize = pmf__ld64(tb + f->ob_off + TP_BASICSIZE);
-		return ent;
+	for (size_t i = 0; i < t->ntouched; i++) {
+		t->count[t->touched[i]] = 0;
+		t->bytes[t->touched[i]] = 0;
 	}
-	return NULL;
+	t->ntouched = 0;
+}
+
+void
+pmf__tally_free(struct pmf__tally *t)
+{
+	free(t->count);
+	free(t->bytes);
+	free(t->touched);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ------------------------------------------------------------------ */
+/* One block                                                           */
+/* ------------------------------------------------------------------ */
+
+void
+pmf__blocks_init(struct pmf__blocks *b, const struct pmf__objlayout *l,
+		 const struct pmf__geom *g, struct pmf__typeres *r,
+		 enum pmf__hooks hooks)
+{
+	memset(b, 0, sizeof(*b));
+	b->l = l;
+	b->g = g;
+	b->r = r;
+	b->hooks = hooks;
+	/* The hooks put a big-endian size and the API id ('o', 'm', 'r')
+	 * with 7 bytes of 0xFD before the data; a guard after it, and up
+	 * to 3.7 a serial number. */
+	b->dbg_extra = l->minor <= 7 ? 32 : 24;
+	b->offsets[b->noffsets++] = 0;
+	b->offsets[b->noffsets++] = l->gc_size;
+	if (l->managed_pre != 0)
+		b->offsets[b->noffsets++] = l->gc_size + l->managed_pre;
+	for (unsigned c = 0; c < g->nclasses && c < PMF__MAX_CLASSES; c++)
+		b->div[c] = pmf__divider(pmf__geom_size(g, c));
+#if defined(__x86_64__) && defined(__GNUC__)
+	/* Without AVX-512 the scan is no faster than the chain. */
+	if (getenv("PMF_NO_AVX512") == NULL &&
+	    __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512dq"))
+		b->scan = scan_avx512;
+#endif
+	/* A PyFloatObject is 24 bytes (plus the hooks' own). */
+	b->float_block[0] = (unsigned)pmf__round_up(24, g->alignment);
+	b->float_block[1] = (unsigned)pmf__round_up(24 + b->dbg_extra,
+						    g->alignment);
+}
+
+/* True when the block at Q (SIZE bytes) carries the debug hooks' prefix:
+ * an API id, then seven forbidden bytes. */
+static bool
+hooked(const struct pmf__blocks *b, const unsigned char *q, unsigned size)
+{
+	static const unsigned char fd[7] = {0xfd, 0xfd, 0xfd, 0xfd,
+					    0xfd, 0xfd, 0xfd};
+	return size >= b->dbg_extra + 16 &&
+	       (q[8] == 'o' || q[8] == 'm' || q[8] == 'r') &&
+	       memcmp(q + 9, fd, sizeof(fd)) == 0;
+}
+
+void
+pmf__blocks_free(struct pmf__blocks *b)
+{
+	free(b->nonobj.v);
+	for (size_t k = 0; k < PMF_ARRAY_SIZE(b->owned); k++)
+		free(b->owned[k].v);
+	free(b->pend);
+	memset(&b->nonobj, 0, sizeof(b->nonobj));
+	memset(b->owned, 0, sizeof(b->owned));
+	b->pend = NULL;
+	b->npend = b->cpend = 0;
+}
+
+/* Keeps the id of the block holding PTR in V. */
+static void
+keep_id(struct pmf__blocks *b, struct pmf__ids *v, uint64_t ptr)
+{
+	uint32_t id;
+	if (ptr == 0 || b->blockid == NULL || !b->blockid(b->ctx, ptr, &id))
+		return;
+	if (v->n >= PMF__LABELS_MAX) {
+		b->labels_dropped++;
+		return;
+	}
+	uint32_t *slot = PMF__VEC_PUSH(v->v, v->n, v->cap);
+	if (slot == NULL)
+		b->oom = true;
+	else
+		*slot = id;
+}
+
+/* Notes that a live object owns the buffer PTR (of kind ID). */
+static void
+own(struct pmf__blocks *b, uint64_t ptr, uint32_t id)
+{
+	keep_id(b, &b->owned[id - PMF__T_LISTITEMS], ptr);
+}
+
+/* Does the object at O (AVAIL bytes of block left from its start), of
+ * type T, fit?  Its size is its type's basic size, plus its items for a
+ * variable-size type, or for str what its state and length say. */
+static bool
+fits(const struct pmf__objlayout *l, const struct pmf__tinfo *t,
+     const unsigned char *o, uint64_t avail)
+{
+	const unsigned char *ob = o + l->ob_off;
+	uint64_t need = t->basicsize;
+	if (t->kind == PMF__K_STR) {
+		uint32_t st = pmf__ld32(ob + l->str_state);
+		unsigned kind = (st >> 2) & 7, ascii = (st >> 6) & 1;
+		uint64_t len = pmf__ld64(ob + l->str_length);
+		if (kind != 1 && kind != 2 && kind != 4)
+			return false;
+		if ((st >> 5) & 1) { /* compact: the characters follow */
+			if (len >= avail || (ascii && kind != 1))
+				return false;
+			need = l->ob_off + (ascii ? l->str_ascii : l->str_compact) +
+			       (len + 1) * kind;
+		}
+	} else if (t->itemsize != 0) {
+		uint64_t n = pmf__ld64(ob + l->ob_size);
+		if (t->kind == PMF__K_LONG && l->long_tag)
+			n >>= 3; /* lv_tag: digits << 3 | sign */
+		else if ((int64_t)n < 0)
+			n = (uint64_t)-(int64_t)n;
+		if (n > avail)
+			return false;
+		need += n * t->itemsize;
+	}
+	return need <= avail;
+}
+
+/* Records the buffers an object of type T at O (its address OA) owns. */
+static void
+owners(struct pmf__blocks *b, const struct pmf__tinfo *t,
+       const unsigned char *o, uint64_t oa, unsigned off)
+{
+	const struct pmf__objlayout *l = b->l;
+	const unsigned char *ob = o + l->ob_off;
+	switch (t->kind) {
+	case PMF__K_LIST:
+		own(b, pmf__ld64(ob + l->list_items), PMF__T_LISTITEMS);
+		break;
+	case PMF__K_DICT:
+		own(b, pmf__ld64(ob + l->dict_keys), PMF__T_DICTKEYS);
+		own(b, pmf__ld64(ob + l->dict_values), PMF__T_DICTVALUES);
+		break;
+	case PMF__K_SET: {
+		uint64_t table = pmf__ld64(ob + l->set_table);
+		if (table != oa + l->ob_off + l->set_small)
+			own(b, table, PMF__T_SETTABLE);
+		break;
+	}
+	default:
+		break;
+	}
+	if (!(t->flags & PMF__TPF_MANAGED_DICT))
+		return;
+	/* The pre-header: 3.11 keeps the values pointer in its first word,
+	 * 3.12 tags it in the second (bit 0 set: values, else a dict). */
+	if (l->prevalues == PMF__PREVAL_311 && off >= 32) {
+		own(b, pmf__ld64(o - 32), PMF__T_DICTVALUES);
+	} else if (l->prevalues == PMF__PREVAL_TAGGED && off >= 24) {
+		uint64_t v = pmf__ld64(o - 24);
+		if (v & 1)
+			own(b, v & ~7ull, PMF__T_DICTVALUES);
+	}
 }
 
 uint32_t
-pmf__types_classify(struct pmf__types *t, struct pmf__mem *mem,
-		    const struct pmf__objfmt *f, const unsigned char *buf,
-		    unsigned size)
+pmf__blocks_classify(struct pmf__blocks *b, const unsigned char *q,
+		     uint64_t addr, unsigned size)
 {
-	if (f->dbg_prefix != 0) {
-		/* Only blocks of the object domain ('o') hold objects. */
-		if (size < f->dbg_extra || buf[8] != 'o')
+	const struct pmf__objlayout *l = b->l;
+	const unsigned char *d = q;
+	unsigned dsize = size, prefix = 0;
+	/* Where the allocator could not be told apart (a stripped debug
+	 * build), each block says whether the hooks wrap it. */
+	bool hk = b->hooks == PMF__HOOKS_ON ||
+		  (b->hooks == PMF__HOOKS_AUTO && hooked(b, q, size));
+	if (hk) {
+		/* Only the object domain ('o') holds objects. */
+		if (size < b->dbg_extra + 16 || q[8] != 'o')
 			return PMF__T_NONOBJ;
-		buf += f->dbg_prefix;
-		size -= f->dbg_extra;
+		prefix = 16;
+		d += prefix;
+		dsize -= b->dbg_extra;
 	}
-	static const unsigned offsets[] = {0, 16, 32, 48};
-	for (size_t k = 0; k < PMF_ARRAY_SIZE(offsets); k++) {
-		unsigned o = offsets[k];
-		if (o + f->ob_off + 16 > size)
+	uint64_t daddr = addr + prefix;
+	bool undecided = false, pending = false;
+	for (unsigned k = 0; k < b->noffsets; k++) {
+		unsigned o = b->offsets[k];
+		if (o + l->ob_off + 16 > dsize)
 			break;
-		uint64_t type = pmf__ld64(buf + o + f->ob_off + 8);
-		if (type == 0 || (type & 7) != 0)
+		const unsigned char *ob = d + o + l->ob_off;
+		const struct pmf__tinfo *t;
+		switch (pmf__typeres_find(b->r, pmf__ld64(ob + 8), &t)) {
+		case PMF__TS_PENDING:
+			/* The other offsets' candidates are queued too, so
+			 * that one batch decides the block. */
+			pending = true;
 			continue;
-		struct pmf__tcache_ent *ent = lookup(t, mem, f, type);
-		if (ent == NULL)
-			return PMF__T_UNKNOWN;
-		if (ent->id == PMF__T_NONOBJ || ent->pre != o ||
-		    ent->basicsize + o > size)
+		case PMF__TS_UNDECIDED:
+			undecided = true;
 			continue;
-		if (f->refcnt0_freelisted &&
-		    pmf__ld64(buf + o + f->ob_off) == 0)
-			return PMF__T_FREELISTED;
-		return ent->id;
-	}
-	return PMF__T_NONOBJ;
-}
-
-/* Adds the live blocks of one pool (its bytes in P) to C. */
-static void
-count_pool(struct pmf__types *t, struct pmf__mem *mem,
-	   const struct pmf__geom *g, const struct pmf__objfmt *f,
-	   uint64_t addr, const unsigned char *p, size_t len,
-	   struct pmf__tcounts *c)
-{
-	uint32_t count = pmf__ld32(p + PMF__PH_COUNT);
-	uint32_t szidx = pmf__ld32(p + PMF__PH_SZIDX);
-	uint32_t next = pmf__ld32(p + PMF__PH_NEXTOFFSET);
-	if (szidx >= g->nclasses || count == 0)
-		return;
-	unsigned size = pmf__geom_size(g, szidx);
-	unsigned nb = pmf__geom_nblocks(g, szidx);
-	if (next < g->overhead || next > g->pool_size || count > nb) {
-		c->count[PMF__T_UNKNOWN] += count;
-		c->bytes[PMF__T_UNKNOWN] += (uint64_t)count * size;
-		return;
-	}
-	if (next > len)
-		next = (uint32_t)len; /* read no further than asked */
-	unsigned carved = (next - g->overhead) / size;
-	if (carved > nb)
-		carved = nb;
-	/* The free chain, bounded by the blocks a pool has: a loop or a
-	 * pointer out of the pool ends it. */
-	uint8_t freebits[(1024 + 7) / 8 + 1];
-	memset(freebits, 0, sizeof(freebits));
-	uint64_t b = pmf__ld64(p + PMF__PH_FREEBLOCK);
-	for (unsigned steps = 0; b != 0 && steps <= nb; steps++) {
-		if (b < addr + g->overhead || b >= addr + g->pool_size ||
-		    (b - addr - g->overhead) % size != 0)
-			break;
-		unsigned k = (unsigned)((b - addr - g->overhead) / size);
-		if (k >= nb || k >= 1024 || (freebits[k / 8] & (1u << (k % 8))))
-			break;
-		freebits[k / 8] |= (uint8_t)(1u << (k % 8));
-		/* The pre-linked virgin block past nextoffset ends the
-		 * chain: it was not read. */
-		if (b - addr + 8 > len)
-			break;
-		b = pmf__ld64(p + (b - addr));
-	}
-	for (unsigned k = 0; k < carved && k < 1024; k++) {
-		if (freebits[k / 8] & (1u << (k % 8)))
+		case PMF__TS_NOT:
 			continue;
-		uint32_t id = pmf__types_classify(
-			t, mem, f, p + g->overhead + (size_t)k * size, size);
-		c->count[id]++;
-		c->bytes[id] += size;
-	}
-}
-
-/* Builds the reads of pool R into BUF (zeroed first): one element per
- * run of pages in RAM below its length.  Returns the number of elements,
- * or -1 when a page is in swap. */
-static int
-pool_iovs(const struct pmf__pool_read *r, const struct pmf__geom *g,
-	  unsigned page_size, unsigned char *buf, struct pmf__iov *iov,
-	  size_t max)
-{
-	size_t len = r->len < g->overhead	 ? g->overhead
-		     : r->len > g->pool_size ? g->pool_size
-					     : r->len;
-	memset(buf, 0, g->pool_size);
-	if (r->pages == NULL) {
-		iov[0] = (struct pmf__iov){.addr = r->addr, .buf = buf,
-					   .len = len};
-		return 1;
-	}
-	size_t n = 0;
-	for (size_t off = 0; off < len;) {
-		size_t pg = off / page_size;
-		size_t end = (pg + 1) * page_size;
-		if (end > len)
-			end = len;
-		if (r->pages[pg] & PMF__PG_SWAPPED)
-			return -1;
-		if (r->pages[pg] & PMF__PG_PRESENT) {
-			if (n > 0 && iov[n - 1].addr + iov[n - 1].len ==
-					     r->addr + off)
-				iov[n - 1].len += end - off;
-			else if (n < max)
-				iov[n++] = (struct pmf__iov){
-					.addr = r->addr + off,
-					.buf = buf + off,
-					.len = end - off};
+		case PMF__TS_TYPE:
+			break;
 		}
-		off = end;
+		if (pending || t->pre != o)
+			continue;
+		uint64_t rc = pmf__ld64(ob);
+		enum pmf__refstate rs = pmf__objlayout_refstate(l, rc);
+		/* 3.14 links a free-listed object through its refcount:
+		 * to another block, or NULL at the end. */
+		if (rs == PMF__REF_BAD ||
+		    (rs == PMF__REF_DEAD && rc != 0 &&
+		     !pmf__typeres_in_arena(b->r, rc)))
+			continue;
+		if (!fits(l, t, d + o, dsize - o))
+			continue;
+		if (rs == PMF__REF_DEAD)
+			return PMF__T_FREELISTED;
+		owners(b, t, d + o, daddr + o, o);
+		return t->id;
 	}
-	return (int)n;
+	if (pending)
+		return PENDING;
+	/* Up to 3.13 a free-listed float is linked through ob_type, to
+	 * another float or NULL, with a refcount of 0. */
+	if (!l->refcnt_split && size == b->float_block[hk] &&
+	    pmf__ld64(d + l->ob_off) == 0) {
+		uint64_t link = pmf__ld64(d + l->ob_off + 8);
+		if (link == 0 || pmf__typeres_in_arena(b->r, link))
+			return PMF__T_FREELISTED;
+	}
+	return undecided ? PMF__T_UNKNOWN : PMF__T_NONOBJ;
+}
+
+/* Counts block ADDR as ID. */
+static void
+count(struct pmf__blocks *b, uint32_t id, uint64_t addr, unsigned size)
+{
+	pmf__tally_add(b->tally, id, 1, size);
+	if (id == PMF__T_NONOBJ)
+		keep_id(b, &b->nonobj, addr);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pools                                                               */
+/* ------------------------------------------------------------------ */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The blocks among the CARVED of SIZE bytes at BLOCKS (target address
+ * LO) whose first word is NULL or the address of one of them, into
+ * BITS; returns how many.  Eight blocks at a time: a gather of their
+ * first words, the range check, and divisibility by SIZE as
+ * (w - LO) * M <= M - 1 with M = 2^64 / SIZE + 1 (geom.h). */
+__attribute__((target("avx512f,avx512dq"))) static unsigned
+scan_avx512(const unsigned char *blocks, uint64_t lo, uint64_t span,
+	    unsigned size, uint64_t m, unsigned carved, uint64_t bits[16])
+{
+	const __m512i vlo = _mm512_set1_epi64((long long)lo);
+	const __m512i vspan = _mm512_set1_epi64((long long)span);
+	const __m512i vm = _mm512_set1_epi64((long long)m);
+	const __m512i vm1 = _mm512_set1_epi64((long long)(m - 1));
+	const __m512i zero = _mm512_setzero_si512();
+	const __m512i step = _mm512_set1_epi64(8LL * size);
+	__m512i idx = _mm512_mullo_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),
+					 _mm512_set1_epi64(size));
+	unsigned n = 0;
+	memset(bits, 0, 16 * sizeof(*bits));
+	for (unsigned j = 0; j < carved; j += 8) {
+		__mmask8 act = carved - j >= 8
+				       ? (__mmask8)0xff
+				       : (__mmask8)((1u << (carved - j)) - 1);
+		__m512i w = _mm512_mask_i64gather_epi64(zero, act, idx, blocks,
+							1);
+		__m512i rel = _mm512_sub_epi64(w, vlo);
+		__mmask8 in = _mm512_cmplt_epu64_mask(rel, vspan);
+		__mmask8 dv = _mm512_cmple_epu64_mask(_mm512_mullo_epi64(rel, vm),
+						      vm1);
+		__mmask8 z = _mm512_cmpeq_epi64_mask(w, zero);
+		__mmask8 c = (__mmask8)((z | (in & dv)) & act);
+		bits[j / 64] |= (uint64_t)c << (j % 64);
+		n += (unsigned)__builtin_popcount(c);
+		idx = _mm512_add_epi64(idx, step);
+	}
+	return n;
+}
+#endif
+
+/* One pool as read and checked. */
+struct lane {
+	const struct pmf__pool_in *in;
+	const struct pmf__divider *dv;
+	uint32_t next;      /* nextoffset */
+	uint32_t cnt;       /* blocks in use, as read */
+	unsigned size, carved, nfree;
+	bool ok;
+	uint64_t bits[1024 / 64]; /* free blocks */
+};
+
+/* Checks the header of IN as the allocator keeps it (its arena, its
+ * class, blocks carved a whole block at a time, all of them read), then
+ * walks its free chain: every free block lies in the pool, on a block
+ * boundary, below nextoffset, and is met once. */
+static void
+lane_walk(struct pmf__blocks *b, struct lane *l, const struct pmf__pool_in *in)
+{
+	const struct pmf__geom *g = b->g;
+	const unsigned char *p = in->p;
+	memset(l, 0, sizeof(*l));
+	l->in = in;
+	if (in->len < PMF__PH_SIZE)
+		return;
+	uint32_t szidx = pmf__ld32(p + PMF__PH_SZIDX);
+	l->cnt = pmf__ld32(p + PMF__PH_COUNT);
+	l->next = pmf__ld32(p + PMF__PH_NEXTOFFSET);
+	if (szidx >= g->nclasses || szidx >= PMF__MAX_CLASSES)
+		return;
+	l->size = pmf__geom_size(g, szidx);
+	l->dv = &b->div[szidx];
+	unsigned nb = pmf__geom_nblocks(g, szidx);
+	if (nb > 1024 || pmf__ld32(p + PMF__PH_ARENAINDEX) != in->arenaindex ||
+	    pmf__ld32(p + PMF__PH_MAXNEXTOFFSET) != g->pool_size - l->size ||
+	    l->next < g->overhead || l->next > g->pool_size ||
+	    !pmf__divides(l->dv, l->next - g->overhead) || l->next > in->len ||
+	    l->cnt > nb)
+		return;
+	l->carved = pmf__div(l->dv, l->next - g->overhead);
+	const unsigned char *blocks = p + g->overhead;
+	uint64_t lo = in->addr + g->overhead, span = l->next - g->overhead;
+	/* Every free block's first word is the next free block or NULL, so
+	 * the free blocks are among the blocks whose first word is either:
+	 * when those are exactly as many as the header's count says the
+	 * free blocks are, they are the free blocks.  A live object can
+	 * look like one (an untracked GC object's first word is NULL, a
+	 * tracked one's may point at its neighbour): then the chain. */
+	if (b->scan != NULL) {
+		unsigned nc = b->scan(blocks, lo, span, l->size, l->dv->m,
+				      l->carved, l->bits);
+		if (l->carved - nc == l->cnt) {
+			l->nfree = nc;
+			l->ok = true;
+			return;
+		}
+		memset(l->bits, 0, sizeof(l->bits));
+	}
+	/* The walk is a series of dependent loads: kept to registers, the
+	 * repeats checked once at the end (a block met twice sets one bit
+	 * for two steps). */
+	uint64_t fb = pmf__ld64(p + PMF__PH_FREEBLOCK);
+	unsigned steps = 0;
+	while (fb != 0) {
+		uint64_t rel = fb - lo;
+		if (rel >= span || !pmf__divides(l->dv, (uint32_t)rel) ||
+		    ++steps > l->carved)
+			return;
+		uint32_t k = pmf__div(l->dv, (uint32_t)rel);
+		l->bits[k / 64] |= 1ull << (k % 64);
+		fb = pmf__ld64(blocks + rel);
+	}
+	unsigned set = 0;
+	for (unsigned w = 0; w * 64 < l->carved; w++)
+		set += (unsigned)__builtin_popcountll(l->bits[w]);
+	l->nfree = steps;
+	l->ok = set == steps;
+}
+
+void
+pmf__blocks_unknown(struct pmf__blocks *b, const struct pmf__pool_in *in)
+{
+	uint32_t szidx = in->len >= PMF__PH_SIZE
+				 ? pmf__ld32(in->p + PMF__PH_SZIDX)
+				 : UINT32_MAX;
+	unsigned size = szidx < b->g->nclasses ? pmf__geom_size(b->g, szidx)
+					       : b->g->alignment;
+	b->pools_read++;
+	b->pools_torn++;
+	b->blocks_live += in->walk_count;
+	pmf__tally_add(b->tally, PMF__T_UNKNOWN, in->walk_count,
+		       (uint64_t)in->walk_count * size);
+}
+
+/* Classifies the live blocks of L's pool, once its chain is walked;
+ * false when the pool did not hold together as read. */
+static bool
+lane_finish(struct pmf__blocks *b, struct lane *l)
+{
+	const struct pmf__pool_in *in = l->in;
+	if (!l->ok || l->carved - l->nfree != l->cnt)
+		return false;
+	b->pools_read++;
+	if (l->cnt != in->walk_count)
+		b->pools_changed++;
+	b->blocks_live += l->cnt;
+	for (unsigned w = 0; w * 64 < l->carved; w++) {
+		uint64_t live = ~l->bits[w];
+		if (l->carved - w * 64 < 64)
+			live &= (1ull << (l->carved - w * 64)) - 1;
+		while (live != 0) {
+			unsigned k = w * 64 + (unsigned)__builtin_ctzll(live);
+			live &= live - 1;
+			size_t off = b->g->overhead + (size_t)k * l->size;
+			const unsigned char *q = in->p + off;
+			uint64_t a = in->addr + off;
+			uint32_t id = pmf__blocks_classify(b, q, a, l->size);
+			if (id != PENDING) {
+				count(b, id, a, l->size);
+				continue;
+			}
+			struct pmf__pending *pw =
+				PMF__VEC_PUSH(b->pend, b->npend, b->cpend);
+			if (pw == NULL) {
+				b->oom = true;
+				count(b, PMF__T_UNKNOWN, a, l->size);
+				continue;
+			}
+			*pw = (struct pmf__pending){
+				.q = q, .addr = a, .size = l->size};
+		}
+	}
+	return true;
+}
+
+size_t
+pmf__blocks_pools(struct pmf__blocks *b, const struct pmf__pool_in *pools,
+		  size_t n, size_t *torn)
+{
+	struct lane l;
+	size_t nt = 0;
+	for (size_t i = 0; i < n; i++) {
+		lane_walk(b, &l, &pools[i]);
+		if (!lane_finish(b, &l))
+			torn[nt++] = i;
+	}
+	return nt;
 }
 
 int
-pmf__types_count_pools(struct pmf__types *t, struct pmf__mem *mem,
-		       const struct pmf__geom *g,
-		       const struct pmf__objfmt *f,
-		       const struct pmf__pool_read *pools, size_t npools,
-		       unsigned page_size, struct pmf__tcounts *c,
-		       struct pmf__err *e)
+pmf__blocks_settle(struct pmf__blocks *b, struct pmf__err *e)
 {
-	enum { MAX_IOV = 16 };
-	unsigned char *buf = malloc(g->pool_size);
-	struct pmf__iov iov[MAX_IOV];
-	if (buf == NULL)
-		return pmf__err_set(e, PMF_ENOMEM, "out of memory");
-	int rc = 0;
-	for (size_t i = 0; i < npools; i++) {
-		const struct pmf__pool_read *r = &pools[i];
-		int n = pool_iovs(r, g, page_size, buf, iov, MAX_IOV);
-		long got = n > 0 ? pmf__mem_readv(mem, iov, (size_t)n, e) : 0;
-		if (got < 0) {
-			rc = (int)got;
-			break;
-		}
-		bool ok = n > 0 && got == 0;
-		if (!ok) {
-			/* In swap, or unreadable: say so rather than
-			 * guess. */
-			c->count[PMF__T_UNKNOWN] += r->count;
-			c->bytes[PMF__T_UNKNOWN] += (uint64_t)r->count * r->size;
-			continue;
-		}
-		count_pool(t, mem, g, f, r->addr, buf, r->len, c);
+	int rc = pmf__typeres_resolve(b->r, e);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < b->npend; i++) {
+		const struct pmf__pending *w = &b->pend[i];
+		uint32_t id = pmf__blocks_classify(b, w->q, w->addr, w->size);
+		/* Every candidate was decided; one queued anew (a bounded
+		 * cache forgot it) is not waited for twice. */
+		count(b, id == PENDING ? PMF__T_UNKNOWN : id, w->addr,
+		      w->size);
 	}
-	free(buf);
-	return rc;
+	b->npend = 0;
+	if (b->oom || b->tally->oom)
+		return pmf__err_set(e, PMF_ENOMEM, "out of memory");
+	return 0;
 }

@@ -35,10 +35,7 @@ struct batch {
 
 /* Per-class accumulators, as in CPython, and per-class constants of the
  * geometry (spacing ALIGN) that spare the walk a division per pool: the
- * block size, the blocks per pool, and DIVC, with which n is a multiple
- * of the size exactly when n * DIVC <= DIVC - 1 for any 32-bit n
- * (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
- * 2019). */
+ * block size, the blocks per pool, and a divider by the size. */
 struct acc {
 	uint64_t pools[PMF__MAX_CLASSES];
 	uint64_t blocks[PMF__MAX_CLASSES];
@@ -46,7 +43,7 @@ struct acc {
 	unsigned align;
 	uint32_t size[PMF__MAX_CLASSES];
 	uint32_t nblocks[PMF__MAX_CLASSES];
-	uint64_t divc[PMF__MAX_CLASSES];
+	struct pmf__divider div[PMF__MAX_CLASSES];
 };
 
 /* The constants for G's spacing (which the first pool may change). */
@@ -57,14 +54,14 @@ classes(struct acc *acc, const struct pmf__geom *g)
 	for (unsigned i = 0; i < g->nclasses && i < PMF__MAX_CLASSES; i++) {
 		acc->size[i] = pmf__geom_size(g, i);
 		acc->nblocks[i] = pmf__geom_nblocks(g, i);
-		acc->divc[i] = UINT64_MAX / acc->size[i] + 1;
+		acc->div[i] = pmf__divider(acc->size[i]);
 	}
 }
 
 static bool
 multiple_of(const struct acc *acc, unsigned szidx, uint32_t n)
 {
-	return (uint64_t)n * acc->divc[szidx] <= acc->divc[szidx] - 1;
+	return pmf__divides(&acc->div[szidx], n);
 }
 
 static bool

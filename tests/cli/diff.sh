@@ -255,7 +255,7 @@ if [ -n "$first" ]; then
 	expect 1 "^pymfrag: cannot read $E.missing: No such file or directory; check the path$" \
 		"$E.missing" "$B"
 	expect 1 "^pymfrag: cannot read $PMF_TMP: Is a directory" "$A" "$PMF_TMP"
-	printf '{"schema_version": 1, "arenas": ' >"$E.trunc"
+	printf '{"schema_version": 2, "arenas": ' >"$E.trunc"
 	expect 1 "^pymfrag: $E.trunc is not JSON \(line 1, column 33: unexpected end of input: the object opened at line 1, column 1 is not closed\); pass a file written by 'pymfrag report --format json'$" \
 		"$E.trunc" "$B"
 	echo 'pid 42' >"$E.text"
@@ -274,8 +274,8 @@ if [ -n "$first" ]; then
 		"$E.noschema" "$B"
 	echo '[1, 2]' >"$E.array"
 	expect 1 "$E.array is not a pymfrag report \(not a JSON object\)" "$A" "$E.array"
-	sed 's/"schema_version": 1,/"schema_version": 99,/' "$A" >"$E.future"
-	expect 1 "^pymfrag: $E.future has report schema_version 99 \(written by pymfrag [0-9.]+\), which pymfrag [0-9.]+ does not read \(it reads 1\); compare it with the pymfrag that wrote it$" \
+	sed 's/"schema_version": 2,/"schema_version": 99,/' "$A" >"$E.future"
+	expect 1 "^pymfrag: $E.future has report schema_version 99 \(written by pymfrag [0-9.]+\), which pymfrag [0-9.]+ does not read \(it reads 2\); compare it with the pymfrag that wrote it$" \
 		"$E.future" "$B"
 	"$PYMFRAG" diff -f json "$A" "$B" >"$E.diffout" 2>/dev/null
 	expect 1 "$E.diffout is not a pymfrag report \(it is the output of 'pymfrag diff'\)" \

@@ -138,13 +138,15 @@ py=$checkpy
 T="$PMF_TMP/last"
 
 # A type whose name needs escaping, in arenas that are all examined
-# (every arena is below 100% utilization): its label must round-trip.
-# (No newline: the analysis does not take such a name for a type's.)
+# (every arena is below 100% utilization): its label, the module and the
+# qualified name as repr() shows them, must round-trip.  (No newline:
+# the analysis does not take such a name for a type's.)
 weird='we"ird\\name'
 "$py" - "$weird" >"$T.out" 2>&1 <<'EOF' &
 import sys, time
 cls = type("Weird", (object,), {"__slots__": ("a", "b")})
 cls.__name__ = sys.argv[1]
+cls.__qualname__ = sys.argv[1]
 objs = [cls() for _ in range(2000)]
 keep = objs[::3]
 del objs
@@ -170,7 +172,7 @@ import promcheck
 s = promcheck.parse(open(sys.argv[2]).read())
 names = [dict(k[1]).get("type") for k in s if k[0] == "pymalloc_pinned_type_bytes"]
 sys.exit(0 if sys.argv[3] in names else "types: %r" % names)' \
-			"$TESTS_SRCDIR/support" "$T.weird.prom" "$weird"
+			"$TESTS_SRCDIR/support" "$T.weird.prom" "__main__.$weird"
 	else
 		pmf_log "prometheus: no pinned types reported (analysis not available); escaping round-trip not checked"
 	fi

@@ -50,7 +50,7 @@ expect 0 "--format FORMAT .*prometheus" report --help
 expect 0 "--output FILE" report --help
 expect 0 "--no-analysis" report --help
 expect 0 "--pinned-below PCT" report --help
-expect 0 "--examine N" report --help
+expect 0 "--examine N\|all" report --help
 expect 0 "--top N" report --help
 expect 2 "--output needs a value" report --pid 1 --output
 expect 2 "--output needs a file name" report --pid 1 --output ''
@@ -60,8 +60,12 @@ for pct in 0 0.0 -5 100.5 101 abc 10% '' ' 10' nan inf 1e999; do
 		report --pid 1 --pinned-below "$pct"
 done
 expect 2 "--pinned-below needs a value" report --pid 1 --pinned-below
+for n in ALL All 'all ' al; do
+	expect 2 "--examine needs a positive number of arenas or 'all', not '$n'" \
+		report --pid 1 --examine "$n"
+done
 for n in 0 -1 x 1.5 '' ' 3' 4294967296 99999999999999999999; do
-	expect 2 "--examine needs a positive number of arenas, not '$n'" \
+	expect 2 "--examine needs a positive number of arenas or 'all', not '$n'" \
 		report --pid 1 --examine "$n"
 	expect 2 "--top needs a positive number of rows, not '$n'" \
 		report --pid 1 --top "$n"

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/strbuf.h"
 #include "core/analysis.h"
 #include "fuzz.h"
 #include "py/freelist.h"
@@ -46,6 +47,7 @@ enum {
 	F_STRICT = 1,       /* the walk as with the target stopped */
 	F_BODIES = 2,       /* whole pools readable, not only headers */
 	F_NOCHECK = 4,      /* walk even when the checks fail */
+	F_HOOKS = 8,        /* the debug hooks wrap the blocks */
 };
 
 /* Makes the pool headers of arena A whole pools, so that the type
@@ -95,11 +97,53 @@ patch(struct fz *f, struct fake_mem *fm)
 	}
 }
 
-/* What analyze_state and analyze_types in src/core/snapshot.c do, without
- * pagemap (every page counts as in RAM). */
+/* The heap's map with the fake runtime, interpreter, objects and types
+ * as writable mappings too: the type resolution follows pointers only
+ * into readable and writable memory. */
+static void
+fuzz_maps(const struct synth_heap *h, struct pmf__maps *m)
+{
+	static const uint64_t extra[][2] = {{RT, 4096},
+					    {INTERP, 0x4000},
+					    {OBJS, 4096},
+					    {TYPES, 4096}};
+	struct pmf__sb sb = PMF__SB_INIT;
+	size_t k = 0;
+	for (size_t i = 0; i <= h->maps.n; i++) {
+		uint64_t start = i < h->maps.n ? h->maps.v[i].start : UINT64_MAX;
+		/* The extra ones, in address order among the others. */
+		while (k < PMF_ARRAY_SIZE(extra) && extra[k][0] < start) {
+			pmf__sb_printf(&sb, "%llx-%llx rw-p 00000000 00:00 0\n",
+				       (unsigned long long)extra[k][0],
+				       (unsigned long long)(extra[k][0] +
+							    extra[k][1]));
+			k++;
+		}
+		if (i == h->maps.n)
+			break;
+		const struct pmf__map *mp = &h->maps.v[i];
+		/* The fake executable's page is where TYPES is. */
+		bool hidden = false;
+		for (size_t x = 0; x < PMF_ARRAY_SIZE(extra); x++)
+			hidden |= mp->start < extra[x][0] + extra[x][1] &&
+				  extra[x][0] < mp->end;
+		if (hidden)
+			continue;
+		pmf__sb_printf(&sb, "%llx-%llx %c%c%cp 00000000 00:00 %llu %s\n",
+			       (unsigned long long)mp->start,
+			       (unsigned long long)mp->end, mp->r ? 'r' : '-',
+			       mp->w ? 'w' : '-', mp->x ? 'x' : '-',
+			       (unsigned long long)mp->inode, mp->path);
+	}
+	if (pmf__maps_parse(m, pmf__sb_steal(&sb), NULL) != 0)
+		abort();
+}
+
+/* What analyze_all in src/core/snapshot.c does, without pagemap (every
+ * page counts as in RAM). */
 static void
 analyze(struct synth_heap *h, const struct pmf__layout *l,
-	struct pmf__walk *w)
+	struct pmf__walk *w, bool hooks)
 {
 	struct pmf__err e = {0};
 	struct pmf__interp_data d = {0};
@@ -117,28 +161,31 @@ analyze(struct synth_heap *h, const struct pmf__layout *l,
 		d.narenas = w->narenas;
 		d.pools = w->pools;
 		d.npools = w->npools;
+		d.page_size = 4096;
 		w->arenas = NULL;
 		w->pools = NULL;
-		struct pmf_python py = {.major = 3, .minor = l->minor};
-		struct pmf__objfmt fmt;
-		struct pmf__types cache;
-		pmf__objfmt_init(&fmt, &py, false);
-		if (pmf__types_init(&cache, &e) == 0) {
-			/* The last arena is also asked for by address, as a
-			 * drill-down does, pinned or not. */
-			uint64_t also = d.narenas > 0
-						? d.arenas[d.narenas - 1].address
-						: 0;
-			(void)pmf__analyze_types(&h->mem, &h->geom, &fmt,
-						 &cache, 4, also, &d, &e);
+		struct pmf__maps maps = {0};
+		fuzz_maps(h, &maps);
+		/* The last arena is also asked for by address, as a
+		 * drill-down does, pinned or not. */
+		struct pmf__attrib_in ai = {
+			.g = &h->geom,
+			.mem = &h->mem,
+			.maps = &maps,
+			.minor = l->minor,
+			.hooks = hooks ? PMF__HOOKS_AUTO : PMF__HOOKS_OFF,
+			.examine = 4,
+			.also = d.narenas > 0 ? d.arenas[d.narenas - 1].address
+					      : 0,
+		};
+		bool pages_ok;
+		if (pmf__attribute(&ai, &d, 1, &pages_ok, &e) == 0 && verbose)
 			for (size_t i = 0; i < d.analysis.ntypes; i++)
-				if (verbose)
-					printf("  type %s: %llu\n",
-					       d.analysis.types[i].name,
-					       (unsigned long long)d.analysis
-						       .types[i].count);
-			pmf__types_free(&cache);
-		}
+				printf("  type %s: %llu\n",
+				       d.analysis.types[i].name,
+				       (unsigned long long)d.analysis.types[i]
+					       .count);
+		pmf__maps_free(&maps);
 	}
 	pmf__interp_data_free(&d);
 }
@@ -266,7 +313,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				       (unsigned long long)w.pools_bad);
 			if (rc == 0) {
 				freelists(&h, l, rts, out);
-				analyze(&h, l, &w);
+				analyze(&h, l, &w, flags & F_HOOKS);
 			}
 			pmf__walk_free(&w);
 		}

@@ -23,6 +23,8 @@ start_pinned() {
 }
 
 CLASS=Zorblax$$
+# As CPython's repr() names it: the class is made in __main__.
+NAME=__main__.$CLASS
 exercised=()
 while read -r version py; do
 	pmf_supported "$version" || continue
@@ -32,7 +34,7 @@ while read -r version py; do
 	if "$PYMFRAG" report --pid "$PMF_TARGET" -f json >"$oracle.json" \
 		2>"$oracle.err"; then
 		if ! "$py" "$TESTS_SRCDIR/integration/py/check_analysis.py" \
-			"$oracle.json" "$PMF_TARGET" "$CLASS" "$oracle.ids"; then
+			"$oracle.json" "$PMF_TARGET" "$NAME" "$oracle.ids"; then
 			pmf_fail "$version: analysis of the pinned heap"
 			ok=0
 		fi
@@ -42,9 +44,9 @@ while read -r version py; do
 	fi
 	if "$PYMFRAG" report --pid "$PMF_TARGET" >"$oracle.txt" 2>"$oracle.err"; then
 		pmf_check "$version: the text report leads with a verdict" \
-			grep -q '^Verdict: .*held open by.*mostly `'"$CLASS"'`' "$oracle.txt"
+			grep -q '^Verdict: .*held open by.*mostly `'"$NAME"'`' "$oracle.txt"
 		pmf_check "$version: the text report lists the pinning types" \
-			grep -q "^    $CLASS " "$oracle.txt"
+			grep -q "^    $NAME " "$oracle.txt"
 	else
 		pmf_fail "$version text: $(cat "$oracle.err")"
 		ok=0
@@ -60,12 +62,12 @@ while read -r version py; do
 		pmf_check "$version freed: arenas $got, CPython says $want" \
 			test "$got" = "$want"
 		if ! "$py" "$TESTS_SRCDIR/integration/py/check_analysis.py" \
-			"$oracle.json" "$PMF_TARGET" "$CLASS" "$oracle.ids"; then
+			"$oracle.json" "$PMF_TARGET" "$NAME" "$oracle.ids"; then
 			pmf_fail "$version: analysis of the freed heap"
 			ok=0
 		fi
-		pmf_check "$version freed: $CLASS pins nothing" \
-			"$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(any(t["name"]==sys.argv[2] for t in d["analysis"]["pinned"]["types"]))' "$oracle.json" "$CLASS"
+		pmf_check "$version freed: $NAME pins nothing" \
+			"$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(any(t["name"]==sys.argv[2] for t in d["analysis"]["pinned"]["types"]))' "$oracle.json" "$NAME"
 	else
 		pmf_fail "$version freed: pymfrag failed: $(cat "$oracle.err")"
 		ok=0

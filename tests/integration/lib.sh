@@ -262,3 +262,38 @@ case "${PMF_SAN_CFLAGS:-}" in
 		"ASAN_OPTIONS=detect_leaks=0:quarantine_size_mb=0")
 	;;
 esac
+
+# pmf_has_symtab FILE: true when FILE has a .symtab.
+pmf_has_symtab() { [ -n "$(readelf -S --wide "$1" 2>/dev/null | grep -w '\.symtab')" ]; }
+
+# pmf_py_image PY: sets PMF_PY_LIB (its libpython, or ""), PMF_PY_SONAME,
+# PMF_PY_PREFIX and PMF_PY_IMAGE (the file holding the interpreter).
+pmf_py_image() {
+	local info libdir shared
+	info=$("$1" -c 'import sys, sysconfig as s
+print(s.get_config_var("INSTSONAME") or "-", s.get_config_var("LIBDIR") or "-", sys.prefix, s.get_config_var("Py_ENABLE_SHARED") or 0)')
+	read -r PMF_PY_SONAME libdir PMF_PY_PREFIX shared <<<"$info"
+	PMF_PY_LIB=
+	[ "$shared" = 1 ] && [ -f "$libdir/$PMF_PY_SONAME" ] &&
+		PMF_PY_LIB="$libdir/$PMF_PY_SONAME"
+	PMF_PY_IMAGE=${PMF_PY_LIB:-$1}
+}
+
+# pmf_stripped_copy PY DIR: a copy of PY (and its libpython) stripped of
+# every symbol (strip --strip-all), in DIR/bin and DIR/lib.  Sets
+# PMF_STRIPPED_EXE, PMF_STRIPPED_IMAGE (the copy that holds the
+# interpreter) and PMF_STRIPPED_ENV (what running the copy needs).
+pmf_stripped_copy() {
+	local py=$1 dir=$2
+	pmf_py_image "$py"
+	mkdir -p "$dir/bin" "$dir/lib"
+	PMF_STRIPPED_EXE="$dir/bin/$(basename "$py")"
+	strip --strip-all -o "$PMF_STRIPPED_EXE" "$py"
+	PMF_STRIPPED_ENV=(PYTHONHOME="$PMF_PY_PREFIX")
+	PMF_STRIPPED_IMAGE=$PMF_STRIPPED_EXE
+	if [ -n "$PMF_PY_LIB" ]; then
+		strip --strip-all -o "$dir/lib/$PMF_PY_SONAME" "$PMF_PY_LIB"
+		PMF_STRIPPED_ENV+=(LD_LIBRARY_PATH="$dir/lib")
+		PMF_STRIPPED_IMAGE="$dir/lib/$PMF_PY_SONAME"
+	fi
+}

@@ -19,8 +19,6 @@
 # exact and the free lists absent, never guessed.
 . "$TESTS_SRCDIR/integration/lib.sh"
 
-has_symtab() { [ -n "$(readelf -S --wide "$1" 2>/dev/null | grep -w '\.symtab')" ]; }
-
 # addresses JSON: the located addresses as "name=value" lines.
 addresses() {
 	"$3" -c 'import json, sys
@@ -59,12 +57,9 @@ exercised=()
 while read -r version py; do
 	pmf_supported "$version" || continue
 	minor=$(pmf_minor "$version")
-	info=$("$py" -c 'import sys, sysconfig as s
-print(s.get_config_var("INSTSONAME") or "-", s.get_config_var("LIBDIR") or "-", sys.prefix, s.get_config_var("Py_ENABLE_SHARED") or 0)')
-	read -r soname libdir prefix shared <<<"$info"
-	lib=
-	[ "$shared" = 1 ] && [ -f "$libdir/$soname" ] && lib="$libdir/$soname"
-	image=${lib:-$py}
+	pmf_py_image "$py"
+	lib=$PMF_PY_LIB
+	image=$PMF_PY_IMAGE
 	# 3.12 has no symbol for its state: there _PyRuntime (exported even
 	# when stripped) plus the gdb-verified offset table is the reference.
 	methods="scan"
@@ -78,7 +73,7 @@ print(s.get_config_var("INSTSONAME") or "-", s.get_config_var("LIBDIR") or "-", 
 	[ "$minor" -ge 12 ] && required="state usedpools arenas"
 	T="$PMF_TMP/$version"
 
-	if ! has_symtab "$image"; then
+	if ! pmf_has_symtab "$image"; then
 		# Stripped already: its own print is the only reference.
 		pmf_start_target "$py" mixed "$T.oracle" || continue
 		pmf_want_parts "$T.oracle"
@@ -114,14 +109,9 @@ print(s.get_config_var("INSTSONAME") or "-", s.get_config_var("LIBDIR") or "-", 
 	pmf_stop_target
 
 	# 2. A stripped copy in a prefix of its own.
-	mkdir -p "$T/bin" "$T/lib"
-	exe="$T/bin/$(basename "$py")"
-	strip --strip-all -o "$exe" "$py"
-	env=(PYTHONHOME="$prefix")
-	if [ -n "$lib" ]; then
-		strip --strip-all -o "$T/lib/$soname" "$lib"
-		env+=(LD_LIBRARY_PATH="$T/lib")
-	fi
+	pmf_stripped_copy "$py" "$T"
+	exe=$PMF_STRIPPED_EXE
+	env=("${PMF_STRIPPED_ENV[@]}")
 	# The unstripped originals are the copies' debug files.
 	for f in "$py" $lib; do
 		id=$(readelf -n "$f" | awk '/Build ID/ { print $3 }')
@@ -131,11 +121,10 @@ print(s.get_config_var("INSTSONAME") or "-", s.get_config_var("LIBDIR") or "-", 
 	done
 	pmf_start_target "$exe" mixed "$T.soracle" "${env[@]}" || continue
 	pid=$PMF_TARGET
-	copy=$exe
-	[ -n "$lib" ] && copy="$T/lib/$soname"
+	copy=$PMF_STRIPPED_IMAGE
 	pmf_check "$version: the stripped copy is what runs" \
 		grep -qF "$copy" "/proc/$pid/maps"
-	has_symtab "$copy" && pmf_fail "$version: the copy still has a symbol table"
+	pmf_has_symtab "$copy" && pmf_fail "$version: the copy still has a symbol table"
 	pmf_want_parts "$T.soracle"
 	# With the debug file every version's free lists are in reach;
 	# without it only 3.10+'s, through _PyRuntime.

@@ -202,7 +202,7 @@ START_TEST(test_formats)
 
 	t = render(s, PMF_FORMAT_JSON, NULL, &rc);
 	ck_assert_int_eq(rc, 0);
-	ck_assert_ptr_nonnull(strstr(t, "\"schema_version\": 1,"));
+	ck_assert_ptr_nonnull(strstr(t, "\"schema_version\": 2,"));
 	ck_assert_ptr_nonnull(strstr(t, "\"time\": \"2023-11-14T22:13:20.123Z\""));
 	ck_assert_ptr_nonnull(strstr(t, "\"interpreters\": ["));
 	ck_assert_ptr_nonnull(strstr(t, "\"utilization\": 0.882353"));

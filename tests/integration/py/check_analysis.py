@@ -7,8 +7,9 @@
 #   sums to the arenas' bytes;
 # - per arena, resident bytes equal a fresh read of /proc/PID/pagemap,
 #   and never-touched pools have no page in RAM;
-# - the histogram, packed arenas, stranded bytes and pinned arenas follow
-#   from the per-arena and per-class figures by their documented formulas;
+# - the histogram, packed arenas, stranded bytes, pinned and stranded
+#   arenas follow from the per-arena and per-class figures by their
+#   documented formulas; every pinned and stranded arena was read;
 # - CLASSNAME heads the types pinning sparse arenas, with exactly as many
 #   blocks as the kept instances (IDS) lying in the arenas read;
 # - the process memory split adds up to RSS.
@@ -99,7 +100,22 @@ expect("pinned arenas", an["pinned"]["arenas"], len(pinned))
 for a in arenas:
     expect("arena 0x%x pinned" % a["address"], a["pinned"], a in pinned)
 examined = [a for a in arenas if "types" in a]
-expect("arenas read", an["pinned"]["examined"], len(examined))
+expect("pinned arenas read", an["pinned"]["examined"],
+       sum(1 for a in examined if a["pinned"]))
+expect("every pinned arena read", an["pinned"]["examined"], len(pinned))
+# The stranded arenas: the (current - packed) least utilized, by address
+# among equals; read unless empty.
+order = sorted(arenas, key=lambda a: (a["bytes_live"], a["address"]))
+k = an["stranded_bytes"] // A
+expect("stranded arenas", an["stranded"]["arenas"], k)
+for i, a in enumerate(order):
+    expect("arena 0x%x stranded" % a["address"], a["stranded"], i < k)
+expect("stranded arenas read or empty", an["stranded"]["examined"],
+       sum(1 for a in order[:k] if "types" in a or a["blocks_live"] == 0))
+for a in examined:
+    if not (a["pinned"] or a["stranded"]):
+        fail("arena 0x%x read though neither pinned nor stranded"
+             % a["address"])
 
 if ids:
     types = an["pinned"]["types"]

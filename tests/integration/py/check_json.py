@@ -101,7 +101,7 @@ def main():
                 "bytes", "process", "pause_us"):
         if key not in report:
             fail("missing key %r" % key)
-    eq("schema_version", report["schema_version"], 1)
+    eq("schema_version", report["schema_version"], 2)
     eq("allocator", report["allocator"], "pymalloc")
     want_version = "%d.%d.%d" % sys.version_info[:3]
     if sys.version_info[3] != "final":
