@@ -2,15 +2,17 @@
 # about BYTES of arenas, times CPython's own sys._debugmallocstats() on it,
 # prints one line of JSON on stdout and then sleeps until killed.
 #
-#   python heap.py BYTES [RUNS]
+#   python heap.py BYTES [RUNS [KEEP]]
 #
 # BYTES may carry a K, M or G suffix (powers of 1024).  RUNS (default 9)
-# is how many times sys._debugmallocstats() is timed.
+# is how many times sys._debugmallocstats() is timed.  KEEP (default
+# 0.15) is the fraction of objects that survive: at 0.05 nearly every
+# arena ends up below pymfrag's 10% pinned threshold.
 #
 # The heap: small objects of many size classes (instances of a class with
 # __slots__, floats, bytes of 0..255 bytes, tuples of 2..58 items) are
 # allocated in chunks until the arenas reach BYTES; only then is about 85%
-# of them freed at random (fixed seed).  Nothing is freed while the heap
+# of them freed at random (fixed seed; KEEP survive).  Nothing is freed while the heap
 # grows, so the holes are not refilled: every pool keeps a few live blocks,
 # arenas cannot be returned and most pools end up sparse.
 #
@@ -27,7 +29,7 @@ import sys
 import tempfile
 import time
 
-KEEP = 0.15            # fraction of objects that survive
+KEEP = 0.15            # default fraction of objects that survive
 SEED = 20240607
 LIFETIME = 30 * 60     # seconds; the target exits by itself after this
 
@@ -92,7 +94,10 @@ def table(func):
 
 
 TUPLE_LEN = table(lambda b: 2 + b * 57 // 256)        # 2..58 items
-KEEP_MASK = table(lambda b: 1 if b < int(256 * KEEP) else 0)
+
+
+def keep_mask(keep):
+    return table(lambda b: 1 if b < int(round(256 * keep)) else 0)
 
 
 def build_chunk(rng, n):
@@ -112,7 +117,7 @@ def build_chunk(rng, n):
     return out
 
 
-def build(target):
+def build(target, keep):
     rng = random.Random(SEED)
     arenas, arena_size = arena_stats(capture_stats())
     start_arenas = arenas
@@ -134,11 +139,12 @@ def build(target):
             want = max(left // 2, 1)
             want = min(want, (64 << 20) // arena_size)
             n = int(max(8 * 64, min(want * per_arena, 4000000)))
-    # Now free about 85% of everything, at random.
+    # Now free all but KEEP of everything, at random.
+    mask_table = keep_mask(keep)
     kept = []
     for chunk in chunks:
         for part in chunk:
-            mask = random_bytes(rng, len(part)).translate(KEEP_MASK)
+            mask = random_bytes(rng, len(part)).translate(mask_table)
             kept.append(list(itertools.compress(part, mask)))
         del chunk[:]
     del chunks
@@ -147,15 +153,19 @@ def build(target):
 
 def main():
     die_with_parent()
-    if len(sys.argv) not in (2, 3):
-        raise SystemExit("usage: heap.py BYTES [RUNS]")
+    if len(sys.argv) not in (2, 3, 4):
+        raise SystemExit("usage: heap.py BYTES [RUNS [KEEP]]")
     target = parse_bytes(sys.argv[1])
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 9
+    keep = float(sys.argv[3]) if len(sys.argv) > 3 else KEEP
+    if not 0 < keep < 1:
+        raise SystemExit("heap.py: KEEP must be between 0 and 1, not %r"
+                         % keep)
     gc.disable()          # no collections: faster build, quiet target
     t0 = time.perf_counter()
-    keep, objects = build(target)
+    kept_lists, objects = build(target, keep)
     build_s = time.perf_counter() - t0
-    kept = sum(len(k) for k in keep)
+    kept = sum(len(k) for k in kept_lists)
 
     # Time CPython's own statistics with fd 2 on /dev/null.
     times = []
