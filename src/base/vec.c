@@ -42,3 +42,20 @@ pmf__cmp_u64(const void *a, const void *b)
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
 }
+
+size_t
+pmf__count_le_u64(const void *v, size_t n, size_t stride, uint64_t x)
+{
+	const unsigned char *b = v;
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t k;
+		memcpy(&k, b + mid * stride, sizeof(k));
+		if (k <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}

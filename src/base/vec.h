@@ -28,4 +28,9 @@ void *pmf__vec_zero(void *slot, size_t elsz);
 /* qsort(3) order of uint64_t values. */
 int pmf__cmp_u64(const void *a, const void *b);
 
+/* How many of the N elements of V (STRIDE bytes each, each starting with
+ * a uint64_t key, sorted by it) have a key <= X: the one before that
+ * index is the last at or below X. */
+size_t pmf__count_le_u64(const void *v, size_t n, size_t stride, uint64_t x);
+
 #endif

@@ -103,14 +103,7 @@ choose(struct pmf__interp_data *d, uint64_t arena_size,
 static struct examined *
 find_ex(const struct attrib *at, uint64_t addr)
 {
-	size_t lo = 0, hi = at->nex;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (at->ex[mid].address <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = pmf__count_le_u64(at->ex, at->nex, sizeof(*at->ex), addr);
 	if (lo == 0 || addr - at->ex[lo - 1].address >= at->g->arena_size)
 		return NULL;
 	return &at->ex[lo - 1];

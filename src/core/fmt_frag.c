@@ -305,6 +305,24 @@ read_note(uint64_t read, uint64_t of, struct pmf__out *o)
 				(unsigned long long)read);
 }
 
+/* "what pins them": the types of V (N), from the READ arenas of a
+ * KIND. */
+static void
+type_table(struct pmf__out *o, const char *verb, const char *kind,
+	   uint64_t read, const struct pmf_type_count *v, size_t n,
+	   unsigned top)
+{
+	if (n == 0)
+		return;
+	pmf__out_printf(o, "\n  what %s them (live blocks in the %llu %s "
+			   "arena%s read)\n",
+			verb, (unsigned long long)read, kind,
+			read == 1 ? "" : "s");
+	pmf__out_printf(o, "    %-40s %12s %14s %7s\n", "type", "blocks",
+			"bytes", "share");
+	type_rows(o, v, n, top, "    ");
+}
+
 static void
 pinned(const struct pmf_snapshot *s, size_t idx,
        const struct pmf_analysis *an, unsigned top, struct pmf__out *o)
@@ -329,15 +347,8 @@ pinned(const struct pmf_snapshot *s, size_t idx,
 		pmf__out_printf(o, "    (%llu more)\n",
 				(unsigned long long)(an->pinned_arenas -
 						     shown));
-	if (an->ntypes == 0)
-		return;
-	pmf__out_printf(o, "\n  what pins them (live blocks in the %llu "
-			   "pinned arena%s read)\n",
-			(unsigned long long)an->pinned_examined,
-			an->pinned_examined == 1 ? "" : "s");
-	pmf__out_printf(o, "    %-40s %12s %14s %7s\n", "type", "blocks",
-			"bytes", "share");
-	type_rows(o, an->types, an->ntypes, top, "    ");
+	type_table(o, "pins", "pinned", an->pinned_examined, an->types,
+		   an->ntypes, top);
 }
 
 /* Where the stranded bytes are, when that is more than the pinned
@@ -373,15 +384,9 @@ stranded(const struct pmf_snapshot *s, size_t idx,
 	}
 	/* The pinned table says it all when every stranded arena is
 	 * pinned. */
-	if (an->nstranded_types == 0 || extra == 0)
-		return;
-	pmf__out_printf(o, "\n  what strands them (live blocks in the %llu "
-			   "stranded arena%s read)\n",
-			(unsigned long long)an->stranded_examined,
-			an->stranded_examined == 1 ? "" : "s");
-	pmf__out_printf(o, "    %-40s %12s %14s %7s\n", "type", "blocks",
-			"bytes", "share");
-	type_rows(o, an->stranded_types, an->nstranded_types, top, "    ");
+	if (extra > 0)
+		type_table(o, "strands", "stranded", an->stranded_examined,
+			   an->stranded_types, an->nstranded_types, top);
 }
 
 static void

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "os/mem.h"
 
 /* How many elements ahead a direct read prefetches. */
@@ -98,14 +99,8 @@ trusted(struct self_direct *s, uint64_t addr, uint64_t end)
 	if (s->tlast < s->ntrust && addr >= s->trust[s->tlast].start &&
 	    end <= s->trust[s->tlast].end)
 		return true;
-	size_t lo = 0, hi = s->ntrust;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->trust[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = pmf__count_le_u64(s->trust, s->ntrust, sizeof(*s->trust),
+				      addr);
 	/* trust[lo - 1] is the last range starting at or below ADDR. */
 	if (lo == 0 || end > s->trust[lo - 1].end)
 		return false;

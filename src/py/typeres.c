@@ -143,14 +143,8 @@ name_add(struct pmf__typeres *r, const char *s)
 bool
 pmf__typeres_in_arena(const struct pmf__typeres *r, uint64_t addr)
 {
-	size_t lo = 0, hi = r->narenas;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r->arenas[mid] <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = pmf__count_le_u64(r->arenas, r->narenas, sizeof(*r->arenas),
+				      addr);
 	return lo > 0 && addr - r->arenas[lo - 1] < r->arena_size;
 }
 

@@ -8,6 +8,7 @@
 
 #include "base/err.h"
 #include "base/strbuf.h"
+#include "base/u64tab.h"
 #include "base/vec.h"
 #include "runner.h"
 
@@ -100,6 +101,72 @@ START_TEST(test_vec)
 }
 END_TEST
 
+/* The binary search the attribution and the in-process reads share:
+ * structs keyed by their first 8 bytes, and plain uint64_t arrays. */
+START_TEST(test_count_le)
+{
+	struct {
+		uint64_t key, other;
+	} v[] = {{10, 1}, {20, 2}, {20, 3}, {40, 4}};
+	ck_assert_uint_eq(pmf__count_le_u64(v, 4, sizeof(v[0]), 9), 0);
+	ck_assert_uint_eq(pmf__count_le_u64(v, 4, sizeof(v[0]), 10), 1);
+	ck_assert_uint_eq(pmf__count_le_u64(v, 4, sizeof(v[0]), 20), 3);
+	ck_assert_uint_eq(pmf__count_le_u64(v, 4, sizeof(v[0]), 39), 3);
+	ck_assert_uint_eq(pmf__count_le_u64(v, 4, sizeof(v[0]), UINT64_MAX),
+			  4);
+	ck_assert_uint_eq(pmf__count_le_u64(v, 0, sizeof(v[0]), 50), 0);
+	uint64_t u[] = {1, 1ull << 63, UINT64_MAX};
+	ck_assert_uint_eq(pmf__count_le_u64(u, 3, sizeof(u[0]), 0), 0);
+	ck_assert_uint_eq(pmf__count_le_u64(u, 3, sizeof(u[0]), 1ull << 63),
+			  2);
+	ck_assert_uint_eq(pmf__count_le_u64(u, 3, sizeof(u[0]), UINT64_MAX),
+			  3);
+}
+END_TEST
+
+/* The table keyed by addresses: growth keeps every element, a cleared
+ * table is empty, each element is met once by slot. */
+START_TEST(test_u64tab)
+{
+	struct el {
+		uint64_t key, val;
+	};
+	struct pmf__u64tab t;
+	pmf__u64tab_init(&t, sizeof(struct el));
+	ck_assert_ptr_null(pmf__u64tab_get(&t, 16));
+	for (uint64_t k = 1; k <= 1000; k++) {
+		struct el *e = pmf__u64tab_add(&t, k * 16);
+		ck_assert_ptr_nonnull(e);
+		ck_assert_uint_eq(e->key, k * 16);
+		ck_assert_uint_eq(e->val, 0);
+		e->val = k;
+	}
+	ck_assert_uint_eq(t.n, 1000);
+	ck_assert_uint_le(2 * t.n, t.cap);
+	for (uint64_t k = 1; k <= 1000; k++) {
+		const struct el *e = pmf__u64tab_get(&t, k * 16);
+		ck_assert_ptr_nonnull(e);
+		ck_assert_uint_eq(e->val, k);
+	}
+	ck_assert_ptr_null(pmf__u64tab_get(&t, 8));
+	uint64_t sum = 0, seen = 0;
+	for (size_t i = 0; i < t.cap; i++) {
+		const struct el *e = pmf__u64tab_slot(&t, i);
+		if (e != NULL) {
+			sum += e->val;
+			seen++;
+		}
+	}
+	ck_assert_uint_eq(seen, 1000);
+	ck_assert_uint_eq(sum, 1000 * 1001 / 2);
+	pmf__u64tab_clear(&t);
+	ck_assert_uint_eq(t.n, 0);
+	ck_assert_ptr_null(pmf__u64tab_get(&t, 16));
+	pmf__u64tab_free(&t);
+	ck_assert_ptr_null(pmf__u64tab_get(&t, 16));
+}
+END_TEST
+
 START_TEST(test_loads)
 {
 	unsigned char b[9] = {0x00, 0xf0, 0xde, 0xbc, 0x9a, 0x78,
@@ -125,6 +192,8 @@ make_suite(void)
 	tcase_add_test(tc, test_err_set);
 	tcase_add_test(tc, test_strbuf);
 	tcase_add_test(tc, test_vec);
+	tcase_add_test(tc, test_count_le);
+	tcase_add_test(tc, test_u64tab);
 	tcase_add_test(tc, test_loads);
 	suite_add_tcase(s, tc);
 	return s;
