@@ -90,6 +90,24 @@ struct want {
 	bool pm_ok;
 };
 
+/* What the analysis of state D starts from: its walk, and its page
+ * flags once they are read. */
+static struct pmf__analyze_in
+analyze_in(const struct want *wt, const struct pmf__geom *g,
+	   const struct pmf__interp_data *d)
+{
+	return (struct pmf__analyze_in){
+		.g = g,
+		.arenas = d->arenas,
+		.narenas = d->narenas,
+		.pools = d->pools,
+		.npools = d->npools,
+		.pages = d->pages,
+		.page_size = d->page_size,
+		.pinned_below = wt->pinned_below,
+	};
+}
+
 /* The analysis of state I, for now without residency; with a pagemap,
  * room for its page flags. */
 static int
@@ -97,19 +115,10 @@ analyze_state(struct want *wt, const struct pmf__geom *g,
 	      struct pmf_snapshot *s, size_t i, struct pmf__err *e)
 {
 	struct pmf__interp_data *d = &s->data[i];
-	unsigned ps = wt->pm_ok ? wt->pm.page_size : 4096;
-	size_t npg = (size_t)(g->arena_size / ps);
-	struct pmf__analyze_in in = {
-		.g = g,
-		.arenas = d->arenas,
-		.narenas = d->narenas,
-		.pools = d->pools,
-		.npools = d->npools,
-		.page_size = ps,
-		.pinned_below = wt->pinned_below,
-	};
+	d->page_size = wt->pm_ok ? wt->pm.page_size : 4096;
+	size_t npg = (size_t)(g->arena_size / d->page_size);
+	struct pmf__analyze_in in = analyze_in(wt, g, d);
 	int rc = pmf__analyze(&in, &s->interps[i], d, e);
-	d->page_size = ps;
 	if (rc == 0 && wt->pm_ok && d->narenas > 0) {
 		d->pages = calloc(d->narenas, npg);
 		if (d->pages == NULL)
@@ -159,16 +168,7 @@ analyze_all(pmf_target *t, struct want *wt, struct pmf_snapshot *s,
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		struct pmf__interp_data *d = &s->data[i];
-		struct pmf__analyze_in in = {
-			.g = &pt->geom,
-			.arenas = d->arenas,
-			.narenas = d->narenas,
-			.pools = d->pools,
-			.npools = d->npools,
-			.pages = d->pages,
-			.page_size = d->page_size,
-			.pinned_below = wt->pinned_below,
-		};
+		struct pmf__analyze_in in = analyze_in(wt, &pt->geom, d);
 		if (rc == 0 && pages_ok)
 			pmf__analyze_residency(&in, d);
 		/* The page flags served this snapshot only. */
