@@ -25,8 +25,8 @@
 #define CHUNK_BYTES (256u << 10)
 
 /* Builds the reads of arena E's used pools K0 <= k < K1: their pages in
- * RAM, adjacent ones merged.  Sets W->plen for them.  Returns the number
- * of elements. */
+ * RAM, adjacent ones merged; never-touched pages are zeros in W's buffer.
+ * Sets W->plen for them.  Returns the number of elements. */
 static size_t
 chunk_iovs(struct worker *w, const struct examined *e, uint32_t k0,
 	   uint32_t k1, struct pmf__iov *iov, size_t max)
@@ -49,12 +49,21 @@ chunk_iovs(struct worker *w, const struct examined *e, uint32_t k0,
 		bool prefix = true;
 		for (uint64_t off = 0; off < g->pool_size; off += ps) {
 			uint64_t pg = (p + off - a->address) / ps;
+			uint64_t at_ = p + off;
 			if (pages != NULL &&
 			    (pg >= npg || !(pages[pg] & PMF__PG_PRESENT))) {
-				prefix = false;
+				/* Never touched: zeros, as the kernel would
+				 * map them (a carved block's tail can lie
+				 * there, past the one word its carving
+				 * wrote).  In swap: not read, not known. */
+				if (pg >= npg || (pages[pg] & PMF__PG_SWAPPED))
+					prefix = false;
+				else
+					memset(w->buf + (at_ - a->address), 0, ps);
+				if (prefix)
+					w->plen[k] = (uint32_t)(off + ps);
 				continue;
 			}
-			uint64_t at_ = p + off;
 			if (n > 0 && iov[n - 1].addr + iov[n - 1].len == at_)
 				iov[n - 1].len += ps;
 			else if (n < max)

@@ -64,14 +64,23 @@ census() {
 		return 1
 	fi
 	# The walk and the pause: nothing else happens while the target is
-	# stopped (a margin for the stop and the release themselves).
-	"$py" - "$out.json" <<'PY' || pmf_fail "$what: the target was stopped beyond the walk"
+	# stopped (a margin for the stop and the release themselves).  A
+	# quiet target's pools all hold together as read: none read again,
+	# none given up (a carved block's tail on a never-touched page once
+	# made its pool look torn).
+	"$py" - "$out.json" "$load" <<'PY' || pmf_fail "$what: the target was stopped beyond the walk, or a quiet pool read torn"
 import json, sys
 with open(sys.argv[1]) as f:
     d = json.load(f)
+ok = True
 if d["pause_us"] > d["walk_us"] * 1.25 + 20000:
     print("pause %d us, walk %d us" % (d["pause_us"], d["walk_us"]))
-    sys.exit(1)
+    ok = False
+reads = d["analysis"]["reads"]
+if not sys.argv[2] and (reads["pools_torn"] or reads["pools_retried"]):
+    print("reads of a quiet target: %r" % reads)
+    ok = False
+sys.exit(0 if ok else 1)
 PY
 }
 
